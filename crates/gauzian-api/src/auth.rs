@@ -1,0 +1,124 @@
+//! Accounts: pre-login, registration, login and the account's key material.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::Bytes;
+
+/// Password-based key derivation function of an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KdfAlgorithm {
+    /// PBKDF2-HMAC-SHA256 over the NFC-normalized password.
+    #[serde(rename = "pbkdf2-sha256")]
+    Pbkdf2Sha256,
+}
+
+/// Parameters a client needs to derive an account's keys from its password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KdfParams {
+    /// Derivation function.
+    pub algorithm: KdfAlgorithm,
+    /// Iteration count; at least 100,000.
+    pub iterations: u32,
+    /// 16-byte random salt.
+    pub salt: Bytes,
+}
+
+/// `POST /api/auth/prelogin`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PreloginRequest {
+    /// Account email.
+    pub email: String,
+}
+
+/// Derivation parameters for an email. An unknown email gets stable,
+/// plausible parameters, so the response does not reveal whether an account
+/// exists.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PreloginResponse {
+    /// Parameters to derive the authentication key with.
+    pub kdf: KdfParams,
+}
+
+/// The root folder created together with an account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewRootFolder {
+    /// Client-generated folder id.
+    pub id: Uuid,
+    /// Folder key wrapped under the record key.
+    pub wrapped_key: Bytes,
+    /// Folder metadata sealed under the folder key.
+    pub encrypted_metadata: Bytes,
+}
+
+/// `POST /api/auth/register`.
+///
+/// The server stores an Argon2id hash of `auth_key` and of
+/// `recovery_auth_key`; every other field is opaque ciphertext or a public key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RegisterRequest {
+    /// Account email, unique per server.
+    pub email: String,
+    /// Parameters the client derived its keys with.
+    pub kdf: KdfParams,
+    /// Authentication key derived from the password (32 bytes).
+    pub auth_key: Bytes,
+    /// RSA public key, SPKI DER.
+    pub public_key: Bytes,
+    /// Private key wrapped under the password key-encryption key.
+    pub wrapped_private_key: Bytes,
+    /// Private key wrapped under the recovery key-encryption key.
+    pub recovery_wrapped_private_key: Bytes,
+    /// Authentication key derived from the recovery key (32 bytes).
+    pub recovery_auth_key: Bytes,
+    /// Record key wrapped to the account's public key (RSA-OAEP).
+    pub wrapped_record_key: Bytes,
+    /// The account's root folder.
+    pub root_folder: NewRootFolder,
+}
+
+/// Response to a successful registration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RegisterResponse {
+    /// Server-assigned account id.
+    pub user_id: Uuid,
+}
+
+/// `POST /api/auth/login`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoginRequest {
+    /// Account email.
+    pub email: String,
+    /// Authentication key derived from the password.
+    pub auth_key: Bytes,
+}
+
+/// A session token and the account it opens.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoginResponse {
+    /// Bearer token (an HS256 JWT). Also set as the session cookie.
+    pub token: String,
+    /// Expiry as Unix seconds.
+    pub expires_at: i64,
+    /// The account's keys and root folder.
+    pub account: Account,
+}
+
+/// `GET /api/account`: what a client needs to open the drive.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Account {
+    /// Account id.
+    pub user_id: Uuid,
+    /// Account email.
+    pub email: String,
+    /// Key derivation parameters.
+    pub kdf: KdfParams,
+    /// RSA public key, SPKI DER.
+    pub public_key: Bytes,
+    /// Private key wrapped under the password key-encryption key.
+    pub wrapped_private_key: Bytes,
+    /// Record key wrapped to the public key.
+    pub wrapped_record_key: Bytes,
+    /// Id of the root folder.
+    pub root_folder_id: Uuid,
+}
