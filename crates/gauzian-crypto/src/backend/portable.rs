@@ -5,7 +5,10 @@ use aes_gcm::{Aes256Gcm, Nonce, Tag};
 use rand_core::CryptoRng;
 use rsa::Oaep;
 use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey};
-use sha2::Sha256;
+use rsa::BoxedUint;
+use rsa::traits::PublicKeyParts;
+use sha2::{Digest, Sha256};
+use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use zeroize::Zeroizing;
 
 use super::{NONCE_LEN, PrimitiveError, TAG_LEN};
@@ -75,17 +78,69 @@ impl RsaPrivateKey {
             .map_err(|_| PrimitiveError)
     }
 
-    /// RSA-OAEP-SHA256 with MGF1-SHA256 decryption.
+    /// RSA-OAEP-SHA256 with MGF1-SHA256 decryption (RFC 8017, section
+    /// 7.1.2), blinded, with every padding check done in constant time.
+    ///
+    /// The `rsa` crate's own OAEP decoder is not used because it skips the
+    /// check that the encoded message starts with a zero byte (step 3g).
     pub fn oaep_sha256_decrypt(
         &self,
         ciphertext: &[u8],
         label: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, PrimitiveError> {
-        let padding = Oaep::<Sha256>::new_with_label(label.to_vec());
-        self.0
-            .decrypt(padding, ciphertext)
-            .map(Zeroizing::new)
-            .map_err(|_| PrimitiveError)
+        let k = self.0.size();
+        let hash_len = 32;
+        if ciphertext.len() != k || k < 2 * hash_len + 2 {
+            return Err(PrimitiveError);
+        }
+        let c = BoxedUint::from_be_slice(ciphertext, self.0.n_bits_precision()).map_err(|_| PrimitiveError)?;
+        let m = rsa::hazmat::rsa_decrypt_and_check(&self.0, Some(&mut getrandom::SysRng), &c)
+            .map_err(|_| PrimitiveError)?;
+
+        // I2OSP: the integer's bytes are at least k long; anything before
+        // the last k bytes is zero because m < n.
+        let bytes = Zeroizing::new(m.to_be_bytes().to_vec());
+        let mut em = Zeroizing::new(bytes.get(bytes.len().checked_sub(k).ok_or(PrimitiveError)?..).ok_or(PrimitiveError)?.to_vec());
+
+        let (y, rest) = em.split_at_mut(1);
+        let (masked_seed, masked_db) = rest.split_at_mut(hash_len);
+        // seed = maskedSeed ⊕ MGF1(maskedDB), then DB = maskedDB ⊕ MGF1(seed).
+        mgf1_sha256_xor(masked_seed, masked_db);
+        mgf1_sha256_xor(masked_db, masked_seed);
+        let (db_hash, tail) = masked_db.split_at(hash_len);
+
+        let expected_hash = Sha256::digest(label);
+        let mut valid = y[0].ct_eq(&0) & db_hash.ct_eq(expected_hash.as_slice());
+
+        // After the label hash: zero or more 0x00, one 0x01, then the message.
+        let mut looking = Choice::from(1);
+        let mut separator = 0u32;
+        let mut nonzero_before_one = Choice::from(0);
+        for (position, byte) in tail.iter().enumerate() {
+            let is_one = byte.ct_eq(&1);
+            let is_zero = byte.ct_eq(&0);
+            separator.conditional_assign(&(position as u32), looking & is_one);
+            nonzero_before_one |= looking & !is_zero & !is_one;
+            looking &= !is_one;
+        }
+        valid &= !looking & !nonzero_before_one;
+        if !bool::from(valid) {
+            return Err(PrimitiveError);
+        }
+        Ok(Zeroizing::new(tail[separator as usize + 1..].to_vec()))
+    }
+}
+
+/// XORs MGF1-SHA256(`seed`) into `target` (RFC 8017, appendix B.2.1).
+fn mgf1_sha256_xor(target: &mut [u8], seed: &[u8]) {
+    for (counter, block) in target.chunks_mut(32).enumerate() {
+        let mask = Sha256::new()
+            .chain_update(seed)
+            .chain_update((counter as u32).to_be_bytes())
+            .finalize();
+        for (byte, mask_byte) in block.iter_mut().zip(mask.iter()) {
+            *byte ^= mask_byte;
+        }
     }
 }
 
