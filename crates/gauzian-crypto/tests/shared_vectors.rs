@@ -1,12 +1,16 @@
 //! Every Wycheproof and WebCrypto vector file passes through both backends.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test helpers may panic.
+
 #[path = "support/vector_runner.rs"]
 mod vector_runner;
 
 use std::path::PathBuf;
 
 fn data_files(folder: &str) -> Vec<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(folder);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(folder);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|error| panic!("cannot list {}: {error}", dir.display()))
         .map(|entry| entry.unwrap().path())
@@ -49,8 +53,14 @@ fn mgf1_sha1_ciphertexts_all_rejected() {
             let ct = hex::decode(test["ct"].as_str().unwrap()).unwrap();
             let label = hex::decode(test["label"].as_str().unwrap()).unwrap();
             for &backend in gauzian_crypto::hazmat::Backend::all() {
-                let result = gauzian_crypto::hazmat::rsa_oaep_sha256_decrypt(backend, &key, &ct, &label);
-                assert!(result.is_err(), "tcId {} decrypted with {}", test["tcId"], backend.name());
+                let result =
+                    gauzian_crypto::hazmat::rsa_oaep_sha256_decrypt(backend, &key, &ct, &label);
+                assert!(
+                    result.is_err(),
+                    "tcId {} decrypted with {}",
+                    test["tcId"],
+                    backend.name()
+                );
                 checked += 1;
             }
         }

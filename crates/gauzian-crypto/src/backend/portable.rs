@@ -1,11 +1,14 @@
 //! RustCrypto backend: pure Rust, the only one on wasm32.
 
+// Natively this backend serves only the hazmat functions and the tests.
+#![cfg_attr(not(any(target_arch = "wasm32", feature = "hazmat")), allow(dead_code))]
+
 use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
 use rand_core::CryptoRng;
+use rsa::BoxedUint;
 use rsa::Oaep;
 use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey};
-use rsa::BoxedUint;
 use rsa::traits::PublicKeyParts;
 use sha2::{Digest, Sha256};
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
@@ -93,14 +96,20 @@ impl RsaPrivateKey {
         if ciphertext.len() != k || k < 2 * hash_len + 2 {
             return Err(PrimitiveError);
         }
-        let c = BoxedUint::from_be_slice(ciphertext, self.0.n_bits_precision()).map_err(|_| PrimitiveError)?;
+        let c = BoxedUint::from_be_slice(ciphertext, self.0.n_bits_precision())
+            .map_err(|_| PrimitiveError)?;
         let m = rsa::hazmat::rsa_decrypt_and_check(&self.0, Some(&mut getrandom::SysRng), &c)
             .map_err(|_| PrimitiveError)?;
 
         // I2OSP: the integer's bytes are at least k long; anything before
         // the last k bytes is zero because m < n.
         let bytes = Zeroizing::new(m.to_be_bytes().to_vec());
-        let mut em = Zeroizing::new(bytes.get(bytes.len().checked_sub(k).ok_or(PrimitiveError)?..).ok_or(PrimitiveError)?.to_vec());
+        let mut em = Zeroizing::new(
+            bytes
+                .get(bytes.len().checked_sub(k).ok_or(PrimitiveError)?..)
+                .ok_or(PrimitiveError)?
+                .to_vec(),
+        );
 
         let (y, rest) = em.split_at_mut(1);
         let (masked_seed, masked_db) = rest.split_at_mut(hash_len);
