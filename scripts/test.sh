@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs every check and test of the repository: formatting, lints, the wasm32
+# build of the crypto core, the shared test vectors, and all test suites on
+# SQLite and, when it is reachable, PostgreSQL.
+#
+# Installs what is missing: the wasm32 target. Needs PostgreSQL on
+# 127.0.0.1:5432 (trust auth, database `test`) for the PostgreSQL suite;
+# under CI=true a missing PostgreSQL is an error, elsewhere a skip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain"
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    rustup target add wasm32-unknown-unknown
+fi
+
+step "formatting"
+cargo fmt --all --check
+
+step "lints"
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+
+step "crypto core builds for wasm32"
+cargo build -p gauzian-crypto --target wasm32-unknown-unknown
+
+step "shared test vectors through both backends"
+cargo run -q -p gauzian-crypto --features hazmat --example vectors -- \
+    crates/gauzian-crypto/tests/data/wycheproof/*.json \
+    crates/gauzian-crypto/tests/data/webcrypto/*.json
+
+step "PostgreSQL"
+postgres_url="postgres://postgres@127.0.0.1:5432/test"
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    # The machine's cluster may have stopped; start it the way the machine does.
+    if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+        pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+        sleep 2
+    fi
+fi
+if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    export GAUZIAN_TEST_POSTGRES_URL="${GAUZIAN_TEST_POSTGRES_URL:-$postgres_url}"
+    echo "PostgreSQL suite enabled: $GAUZIAN_TEST_POSTGRES_URL"
+elif [ "${CI:-}" = "true" ]; then
+    echo "PostgreSQL is not reachable on 127.0.0.1:5432, and CI must run the PostgreSQL suite" >&2
+    exit 1
+else
+    echo "PostgreSQL is not reachable on 127.0.0.1:5432: the PostgreSQL suite will be skipped"
+fi
+
+step "build binaries for the end-to-end tests"
+cargo build --workspace --bins
+
+step "tests"
+cargo test --workspace --all-features
