@@ -10,7 +10,7 @@
 //!
 //! The flags byte is in the clear so a reader knows which chunk should be the
 //! last, and in the AAD so that it cannot be changed. Every chunk but the last
-//! holds exactly [`CHUNK_SIZE`] plaintext bytes; the last holds 1 to
+//! contains exactly [`CHUNK_SIZE`] plaintext bytes. The last contains 1 to
 //! [`CHUNK_SIZE`] bytes, or 0 when the whole file is empty.
 
 use rand_core::CryptoRng;
@@ -34,7 +34,7 @@ const FLAG_FINAL: u8 = 0x01;
 const LABEL: &str = "gauzian/chunk";
 const WHAT: &str = "chunk";
 
-/// Where a chunk belongs: bound into its associated data.
+/// Position of a chunk in a file version, bound into its associated data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChunkPosition {
     /// The file.
