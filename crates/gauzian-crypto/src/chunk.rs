@@ -248,3 +248,130 @@ pub fn open_chunk(
     let is_final = open_chunk_in_place(key, file_id, version_id, index, &mut buffer)?;
     Ok((buffer, is_final))
 }
+
+/// The parts of a chunk seal that need AES-GCM, for callers that run the
+/// primitive elsewhere (WebCrypto in a browser): the core still chooses the
+/// nonce, builds the header and associated data, and checks the result.
+#[derive(Debug, Clone)]
+pub struct ChunkSealPlan {
+    position: ChunkPosition,
+    header: [u8; CHUNK_HEADER_LEN],
+    aad: Vec<u8>,
+    plaintext_len: usize,
+}
+
+impl ChunkSealPlan {
+    /// Plans the sealing of `plaintext_len` bytes at `position`, with a fresh
+    /// nonce from `rng`.
+    pub fn new<R: CryptoRng + ?Sized>(
+        position: ChunkPosition,
+        plaintext_len: usize,
+        rng: &mut R,
+    ) -> Result<Self, CryptoError> {
+        check_plaintext_len(&position, plaintext_len)?;
+        let mut header = [0u8; CHUNK_HEADER_LEN];
+        header[0] = VERSION_1;
+        header[1] = if position.is_final { FLAG_FINAL } else { 0 };
+        rng.fill_bytes(&mut header[2..]);
+        Ok(Self {
+            position,
+            header,
+            aad: chunk_aad(&position),
+            plaintext_len,
+        })
+    }
+
+    /// The 96-bit nonce to encrypt with.
+    pub fn nonce(&self) -> &[u8] {
+        &self.header[2..]
+    }
+
+    /// The associated data to encrypt with.
+    pub fn aad(&self) -> &[u8] {
+        &self.aad
+    }
+
+    /// Builds the sealed chunk from the AES-256-GCM output (ciphertext then
+    /// the 16-byte tag, as WebCrypto returns it).
+    pub fn assemble(&self, ciphertext_and_tag: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let expected = self.plaintext_len + TAG_LEN;
+        if ciphertext_and_tag.len() != expected {
+            return Err(CryptoError::InvalidLength {
+                what: "AES-GCM output for a chunk",
+                expected,
+                actual: ciphertext_and_tag.len(),
+            });
+        }
+        let mut sealed = Vec::with_capacity(CHUNK_HEADER_LEN + expected);
+        sealed.extend_from_slice(&self.header);
+        sealed.extend_from_slice(ciphertext_and_tag);
+        Ok(sealed)
+    }
+
+    /// Where the chunk belongs.
+    pub fn position(&self) -> &ChunkPosition {
+        &self.position
+    }
+}
+
+/// The parts of a chunk open that need AES-GCM: nonce, associated data and
+/// the ciphertext with its tag, taken from a sealed chunk whose header has
+/// been checked.
+#[derive(Debug, Clone)]
+pub struct ChunkOpenPlan {
+    position: ChunkPosition,
+    nonce: [u8; NONCE_LEN],
+    aad: Vec<u8>,
+}
+
+impl ChunkOpenPlan {
+    /// Reads the header of the sealed chunk expected at `index` of a version.
+    pub fn new(
+        file_id: &NodeId,
+        version_id: &VersionId,
+        index: u32,
+        sealed: &[u8],
+    ) -> Result<Self, CryptoError> {
+        let is_final = is_final_chunk(sealed)?;
+        let position = ChunkPosition {
+            file_id: *file_id,
+            version_id: *version_id,
+            index,
+            is_final,
+        };
+        let mut nonce = [0u8; NONCE_LEN];
+        nonce.copy_from_slice(&sealed[2..CHUNK_HEADER_LEN]);
+        Ok(Self {
+            position,
+            nonce,
+            aad: chunk_aad(&position),
+        })
+    }
+
+    /// The nonce to decrypt with.
+    pub fn nonce(&self) -> &[u8] {
+        &self.nonce
+    }
+
+    /// The associated data to decrypt with.
+    pub fn aad(&self) -> &[u8] {
+        &self.aad
+    }
+
+    /// The ciphertext and tag part of `sealed`, to hand to AES-GCM.
+    pub fn ciphertext_and_tag<'a>(&self, sealed: &'a [u8]) -> &'a [u8] {
+        sealed.get(CHUNK_HEADER_LEN..).unwrap_or_default()
+    }
+
+    /// Whether the chunk is marked as the last one. Trust it only after the
+    /// tag verified.
+    pub fn is_final(&self) -> bool {
+        self.position.is_final
+    }
+
+    /// Checks the verified plaintext's length against the chunk's position.
+    /// Call it after AES-GCM succeeded and before using the plaintext.
+    pub fn check_plaintext(&self, plaintext: &[u8]) -> Result<(), CryptoError> {
+        check_plaintext_len(&self.position, plaintext.len())
+    }
+}

@@ -313,12 +313,52 @@ fn pem_encode(label: &str, der: &[u8]) -> String {
     pem_rfc7468::encode_string(label, pem_rfc7468::LineEnding::LF, der).expect("PEM label is valid")
 }
 
-fn record_key_label() -> Vec<u8> {
+/// OAEP label of a wrapped record key. Public, with [`share_label`],
+/// [`rsa_wrapped_ciphertext`] and [`assemble_rsa_wrapped`], for callers that
+/// run RSA-OAEP elsewhere (WebCrypto).
+pub fn record_key_label() -> Vec<u8> {
     crate::envelope::associated_data(RECORD_KEY_LABEL, RSA_WRAP_VERSION, &[])
 }
 
-fn share_label(node_id: &NodeId) -> Vec<u8> {
+/// OAEP label of a node key wrapped to a share recipient.
+pub fn share_label(node_id: &NodeId) -> Vec<u8> {
     crate::envelope::associated_data(SHARE_LABEL, RSA_WRAP_VERSION, &[node_id.as_bytes()])
+}
+
+/// Checks the length and version of an RSA-wrapped key and returns the OAEP
+/// ciphertext inside it.
+pub fn rsa_wrapped_ciphertext(wrapped: &[u8]) -> Result<&[u8], CryptoError> {
+    let what = "RSA-wrapped key";
+    if wrapped.len() != RSA_WRAPPED_KEY_LEN {
+        return Err(CryptoError::InvalidLength {
+            what,
+            expected: RSA_WRAPPED_KEY_LEN,
+            actual: wrapped.len(),
+        });
+    }
+    if wrapped[0] != RSA_WRAP_VERSION {
+        return Err(CryptoError::UnsupportedVersion {
+            what,
+            version: wrapped[0],
+        });
+    }
+    Ok(&wrapped[1..])
+}
+
+/// Builds an RSA-wrapped key from an OAEP ciphertext made with one of the
+/// labels above.
+pub fn assemble_rsa_wrapped(ciphertext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    if ciphertext.len() != RSA_BITS / 8 {
+        return Err(CryptoError::InvalidLength {
+            what: "RSA-OAEP ciphertext",
+            expected: RSA_BITS / 8,
+            actual: ciphertext.len(),
+        });
+    }
+    let mut wrapped = Vec::with_capacity(RSA_WRAPPED_KEY_LEN);
+    wrapped.push(RSA_WRAP_VERSION);
+    wrapped.extend_from_slice(ciphertext);
+    Ok(wrapped)
 }
 
 /// Wraps the record key to its owner's public key (RSA-OAEP, label bound to

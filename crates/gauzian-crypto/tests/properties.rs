@@ -322,3 +322,73 @@ fn content_keys_differ_per_version() {
     let second = key.derive_content_key(&FILE_A, &VersionId::from_bytes([2; 16]));
     assert_ne!(first, second);
 }
+
+#[test]
+fn split_seal_matches_core_format() {
+    use gauzian_crypto::chunk::{ChunkOpenPlan, ChunkPosition, ChunkSealPlan};
+    use gauzian_crypto::hazmat::{self, Backend};
+
+    let mut rng = rng(11);
+    let key = NodeKey::generate(&mut rng);
+    let content_key = key.derive_content_key(&FILE_A, &VERSION);
+    let position = ChunkPosition {
+        file_id: FILE_A,
+        version_id: VERSION,
+        index: 0,
+        is_final: true,
+    };
+    let plaintext = b"sealed by another AES-GCM implementation";
+
+    // The AES-GCM step runs outside the format code, as WebCrypto would run it.
+    let plan = ChunkSealPlan::new(position, plaintext.len(), &mut rng).unwrap();
+    let output = hazmat::aes_256_gcm_encrypt(
+        Backend::Portable,
+        content_key.expose_secret(),
+        plan.nonce(),
+        plan.aad(),
+        plaintext,
+    )
+    .unwrap();
+    let sealed = plan.assemble(&output).unwrap();
+    let (opened, is_final) =
+        chunk::open_chunk(&content_key, &FILE_A, &VERSION, 0, &sealed).unwrap();
+    assert_eq!(opened, plaintext);
+    assert!(is_final);
+    assert!(plan.assemble(&output[1..]).is_err());
+
+    let open = ChunkOpenPlan::new(&FILE_A, &VERSION, 0, &sealed).unwrap();
+    let decrypted = hazmat::aes_256_gcm_decrypt(
+        Backend::Portable,
+        content_key.expose_secret(),
+        open.nonce(),
+        open.aad(),
+        open.ciphertext_and_tag(&sealed),
+    )
+    .unwrap();
+    open.check_plaintext(&decrypted).unwrap();
+    assert_eq!(decrypted, plaintext);
+    assert!(open.is_final());
+
+    let wrong_index = ChunkOpenPlan::new(&FILE_A, &VERSION, 1, &sealed).unwrap();
+    assert!(
+        hazmat::aes_256_gcm_decrypt(
+            Backend::Portable,
+            content_key.expose_secret(),
+            wrong_index.nonce(),
+            wrong_index.aad(),
+            wrong_index.ciphertext_and_tag(&sealed)
+        )
+        .is_err()
+    );
+    assert!(
+        ChunkSealPlan::new(
+            ChunkPosition {
+                is_final: false,
+                ..position
+            },
+            10,
+            &mut rng
+        )
+        .is_err()
+    );
+}
