@@ -1,0 +1,357 @@
+//! Accounts: pre-login, registration, login, logout and the account itself.
+
+pub mod password;
+pub mod session;
+
+use axum::extract::State;
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use gauzian_api::{
+    Account, Bytes, KdfAlgorithm, KdfParams, LoginRequest, LoginResponse, PreloginRequest,
+    PreloginResponse, RegisterRequest, RegisterResponse,
+};
+use hmac::{KeyInit as _, Mac as _};
+use sqlx::Row as _;
+use uuid::Uuid;
+
+use crate::db::{self, now_millis};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiJson;
+use crate::state::AppState;
+use session::Session;
+
+/// Iteration count of the fake KDF parameters for unknown emails. It is the
+/// clients' default, so fake responses look like most real ones.
+const FAKE_KDF_ITERATIONS: u32 = 310_000;
+/// Smallest PBKDF2 iteration count an account may register with.
+const MIN_KDF_ITERATIONS: u32 = 100_000;
+/// Largest PBKDF2 iteration count an account may register with; higher
+/// values would make every login of that account a denial of service.
+const MAX_KDF_ITERATIONS: u32 = 10_000_000;
+/// Length of the KDF salt and of both authentication keys, in bytes.
+const SALT_LEN: usize = 16;
+const AUTH_KEY_LEN: usize = 32;
+/// Upper bounds on opaque key material, well above RSA-4096 sizes (an SPKI
+/// DER public key is about 550 bytes, a wrapped PKCS#8 key about 2.4 KB).
+const MAX_PUBLIC_KEY_LEN: usize = 4096;
+const MAX_WRAPPED_KEY_LEN: usize = 8192;
+/// Upper bound on one encrypted metadata blob.
+pub const MAX_METADATA_LEN: usize = 64 * 1024;
+/// Longest accepted email, per RFC 5321's path limit.
+const MAX_EMAIL_LEN: usize = 254;
+
+type HmacSha256 = hmac::Hmac<sha2::Sha256>;
+
+/// Routes under `/api/auth` and `/api/account`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/auth/prelogin", post(prelogin))
+        .route("/api/auth/register", post(register))
+        .route("/api/auth/login", post(login))
+        .route("/api/auth/logout", post(logout))
+        .route("/api/account", get(account))
+}
+
+/// Normalizes an email for lookup and uniqueness: trimmed and lowercased.
+pub fn normalize_email(email: &str) -> ApiResult<String> {
+    let email = email.trim().to_lowercase();
+    let valid = email.len() <= MAX_EMAIL_LEN
+        && email
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty())
+        && !email.chars().any(char::is_whitespace);
+    if !valid {
+        return Err(ApiError::bad_request(
+            "invalid_email",
+            "email must look like NAME@DOMAIN, at most 254 characters",
+        ));
+    }
+    Ok(email)
+}
+
+async fn prelogin(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<PreloginRequest>,
+) -> ApiResult<Json<PreloginResponse>> {
+    let email = normalize_email(&request.email)?;
+
+    let row = sqlx::query("SELECT kdf_iterations, kdf_salt FROM users WHERE email = $1")
+        .bind(&email)
+        .fetch_optional(state.db.pool())
+        .await?;
+
+    let kdf = match row {
+        Some(row) => KdfParams {
+            algorithm: KdfAlgorithm::Pbkdf2Sha256,
+            iterations: db::u32_column(&row, "kdf_iterations")?,
+            salt: Bytes(row.try_get("kdf_salt")?),
+        },
+        None => {
+            // The salt is an HMAC of the email under a server key, so the same
+            // unknown email always gets the same salt, and without the key it
+            // cannot be told apart from a random one.
+            let mut mac = HmacSha256::new_from_slice(&state.settings.prelogin_key)
+                .map_err(ApiError::internal)?;
+            mac.update(email.as_bytes());
+            let digest = mac.finalize().into_bytes();
+            KdfParams {
+                algorithm: KdfAlgorithm::Pbkdf2Sha256,
+                iterations: FAKE_KDF_ITERATIONS,
+                salt: Bytes(digest[..SALT_LEN].to_vec()),
+            }
+        }
+    };
+    Ok(Json(PreloginResponse { kdf }))
+}
+
+fn check_len(field: &str, value: &Bytes, min: usize, max: usize) -> ApiResult<()> {
+    if value.len() < min || value.len() > max {
+        let expected = if min == max {
+            format!("{min} bytes")
+        } else {
+            format!("{min} to {max} bytes")
+        };
+        return Err(ApiError::bad_request(
+            "invalid_request",
+            format!("{field} must be {expected}, got {}", value.len()),
+        ));
+    }
+    Ok(())
+}
+
+async fn register(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<RegisterRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let email = normalize_email(&request.email)?;
+    if !(MIN_KDF_ITERATIONS..=MAX_KDF_ITERATIONS).contains(&request.kdf.iterations) {
+        return Err(ApiError::bad_request(
+            "invalid_kdf",
+            format!(
+                "kdf.iterations must be between {MIN_KDF_ITERATIONS} and {MAX_KDF_ITERATIONS}, got {}",
+                request.kdf.iterations
+            ),
+        ));
+    }
+    check_len("kdf.salt", &request.kdf.salt, SALT_LEN, SALT_LEN)?;
+    check_len("auth_key", &request.auth_key, AUTH_KEY_LEN, AUTH_KEY_LEN)?;
+    check_len(
+        "recovery_auth_key",
+        &request.recovery_auth_key,
+        AUTH_KEY_LEN,
+        AUTH_KEY_LEN,
+    )?;
+    check_len("public_key", &request.public_key, 1, MAX_PUBLIC_KEY_LEN)?;
+    check_len(
+        "wrapped_private_key",
+        &request.wrapped_private_key,
+        1,
+        MAX_WRAPPED_KEY_LEN,
+    )?;
+    check_len(
+        "recovery_wrapped_private_key",
+        &request.recovery_wrapped_private_key,
+        1,
+        MAX_WRAPPED_KEY_LEN,
+    )?;
+    check_len(
+        "wrapped_record_key",
+        &request.wrapped_record_key,
+        1,
+        MAX_WRAPPED_KEY_LEN,
+    )?;
+    check_len(
+        "root_folder.wrapped_key",
+        &request.root_folder.wrapped_key,
+        1,
+        MAX_WRAPPED_KEY_LEN,
+    )?;
+    check_len(
+        "root_folder.encrypted_metadata",
+        &request.root_folder.encrypted_metadata,
+        1,
+        MAX_METADATA_LEN,
+    )?;
+
+    let auth_key = request.auth_key.into_vec();
+    let recovery_auth_key = request.recovery_auth_key.into_vec();
+    let (auth_hash, recovery_auth_hash) = tokio::task::spawn_blocking(move || {
+        Ok::<_, ApiError>((
+            password::hash_key_blocking(&auth_key)?,
+            password::hash_key_blocking(&recovery_auth_key)?,
+        ))
+    })
+    .await
+    .map_err(ApiError::internal)??;
+
+    let user_id = Uuid::new_v4();
+    let root_id = request.root_folder.id;
+    let now = now_millis();
+    let mut tx = state.db.begin_write().await?;
+
+    let inserted = sqlx::query(
+        "INSERT INTO users (id, email, kdf_algorithm, kdf_iterations, kdf_salt, auth_hash, \
+         recovery_auth_hash, public_key, wrapped_private_key, recovery_wrapped_private_key, \
+         wrapped_record_key, root_folder_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(user_id.to_string())
+    .bind(&email)
+    .bind("pbkdf2-sha256")
+    .bind(i64::from(request.kdf.iterations))
+    .bind(request.kdf.salt.into_vec())
+    .bind(auth_hash)
+    .bind(recovery_auth_hash)
+    .bind(request.public_key.into_vec())
+    .bind(request.wrapped_private_key.into_vec())
+    .bind(request.recovery_wrapped_private_key.into_vec())
+    .bind(request.wrapped_record_key.into_vec())
+    .bind(root_id.to_string())
+    .bind(now)
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Err(error) if db::is_unique_violation(&error) => {
+            return Err(ApiError::conflict(
+                "email_taken",
+                "an account with this email already exists; log in instead",
+            ));
+        }
+        other => other?,
+    };
+
+    let inserted = sqlx::query(
+        "INSERT INTO nodes (id, owner_id, parent_id, kind, wrapped_key, encrypted_metadata, \
+         current_version_id, created_at, updated_at) \
+         VALUES ($1, $2, NULL, 'folder', $3, $4, NULL, $5, $5)",
+    )
+    .bind(root_id.to_string())
+    .bind(user_id.to_string())
+    .bind(request.root_folder.wrapped_key.into_vec())
+    .bind(request.root_folder.encrypted_metadata.into_vec())
+    .bind(now)
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Err(error) if db::is_unique_violation(&error) => {
+            return Err(ApiError::conflict(
+                "already_exists",
+                format!("node id {root_id} is already in use; generate a new root folder id"),
+            ));
+        }
+        other => other?,
+    };
+
+    tx.commit().await?;
+    tracing::info!(%user_id, "account registered");
+    Ok((StatusCode::CREATED, Json(RegisterResponse { user_id })))
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<LoginRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let email = normalize_email(&request.email)?;
+
+    let row = sqlx::query("SELECT id, auth_hash FROM users WHERE email = $1")
+        .bind(&email)
+        .fetch_optional(state.db.pool())
+        .await?;
+    let (user_id, stored_hash) = match &row {
+        Some(row) => (Some(db::uuid_column(row, "id")?), row.try_get("auth_hash")?),
+        None => (None, state.settings.dummy_auth_hash.clone()),
+    };
+
+    let matches = password::verify_key(request.auth_key.into_vec(), stored_hash).await?;
+    let user_id = match user_id {
+        Some(user_id) if matches => user_id,
+        _ => {
+            tracing::info!(outcome = "invalid_credentials", "login failed");
+            return Err(ApiError::InvalidCredentials);
+        }
+    };
+
+    let issued = state
+        .sessions
+        .issue(user_id, state.settings.token_lifetime_seconds)?;
+    let account = load_account(&state, user_id).await?;
+    tracing::info!(%user_id, "login succeeded");
+
+    let cookie = session::session_cookie(
+        &issued.token,
+        state.settings.token_lifetime_seconds,
+        state.settings.cookie_secure,
+    );
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(ApiError::internal)?,
+    );
+    let response = LoginResponse {
+        token: issued.token,
+        expires_at: issued.expires_at,
+        account,
+    };
+    Ok((headers, Json(response)))
+}
+
+async fn logout(State(state): State<AppState>, session: Session) -> ApiResult<impl IntoResponse> {
+    let expires_at_millis = session.expires_at.saturating_mul(1000);
+    sqlx::query(
+        "INSERT INTO revoked_tokens (token_id, expires_at) VALUES ($1, $2) \
+         ON CONFLICT (token_id) DO NOTHING",
+    )
+    .bind(session.token_id.to_string())
+    .bind(expires_at_millis)
+    .execute(state.db.pool())
+    .await?;
+
+    // Rows of tokens past their expiry no longer matter: such a token fails
+    // the expiry check before the revocation list is read.
+    sqlx::query("DELETE FROM revoked_tokens WHERE expires_at < $1")
+        .bind(now_millis() - 60_000)
+        .execute(state.db.pool())
+        .await?;
+    tracing::info!(user_id = %session.user_id, token_id = %session.token_id, "logged out");
+
+    let cookie = session::expired_session_cookie(state.settings.cookie_secure);
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(ApiError::internal)?,
+    );
+    Ok((StatusCode::NO_CONTENT, headers))
+}
+
+async fn account(State(state): State<AppState>, session: Session) -> ApiResult<Json<Account>> {
+    Ok(Json(load_account(&state, session.user_id).await?))
+}
+
+/// Loads what a client needs to open the drive of `user_id`.
+pub async fn load_account(state: &AppState, user_id: Uuid) -> ApiResult<Account> {
+    let row = sqlx::query(
+        "SELECT email, kdf_iterations, kdf_salt, public_key, wrapped_private_key, \
+         wrapped_record_key, root_folder_id FROM users WHERE id = $1",
+    )
+    .bind(user_id.to_string())
+    .fetch_optional(state.db.pool())
+    .await?
+    .ok_or(ApiError::Unauthorized)?;
+
+    Ok(Account {
+        user_id,
+        email: row.try_get("email")?,
+        kdf: KdfParams {
+            algorithm: KdfAlgorithm::Pbkdf2Sha256,
+            iterations: db::u32_column(&row, "kdf_iterations")?,
+            salt: Bytes(row.try_get("kdf_salt")?),
+        },
+        public_key: Bytes(row.try_get("public_key")?),
+        wrapped_private_key: Bytes(row.try_get("wrapped_private_key")?),
+        wrapped_record_key: Bytes(row.try_get("wrapped_record_key")?),
+        root_folder_id: db::uuid_column(&row, "root_folder_id")?,
+    })
+}

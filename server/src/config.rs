@@ -1,0 +1,123 @@
+//! Command-line flags and environment variables of `gauzian-server`.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{ArgAction, Parser, ValueEnum};
+
+/// Settings of one server process. Every flag can also be set through the
+/// environment variable named in its help; a flag wins over the variable.
+#[derive(Clone, Parser)]
+#[command(name = "gauzian-server", version, about)]
+pub struct Config {
+    /// Address to listen on. A non-loopback address requires JWT_SECRET.
+    #[arg(long, env = "HOST", default_value = "127.0.0.1")]
+    pub host: IpAddr,
+
+    /// TCP port to listen on; 0 picks a free port, printed at start-up.
+    #[arg(long, env = "PORT", default_value_t = 8080)]
+    pub port: u16,
+
+    /// Directory of the SQLite database, the chunk store and the generated
+    /// JWT secret. Created if missing.
+    #[arg(long, env = "DATA_DIR", default_value = "gauzian-data")]
+    pub data_dir: PathBuf,
+
+    /// Metadata database: `sqlite://PATH` or `postgres://…`. Defaults to
+    /// `gauzian.db` in the data directory.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Secret that signs session tokens (HS256), at least 32 bytes. Without
+    /// it, one is generated and kept in the data directory.
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// Maximum number of chunk uploads processed at once; requests beyond it
+    /// get 503 with Retry-After.
+    #[arg(long, env = "MAX_CONCURRENT_UPLOADS", default_value_t = 32)]
+    pub max_concurrent_uploads: usize,
+
+    /// Lifetime of a session token, in seconds (default: 10 days).
+    #[arg(long, env = "TOKEN_LIFETIME", default_value_t = 864_000)]
+    pub token_lifetime: u64,
+
+    /// Storage quota per account, in bytes of ciphertext; 0 means no quota.
+    #[arg(long, env = "QUOTA_BYTES", default_value_t = 0)]
+    pub quota_bytes: u64,
+
+    /// Whether the session cookie carries the `Secure` attribute. Set it to
+    /// false only when browsers reach the server over plain HTTP.
+    #[arg(long, env = "COOKIE_SECURE", default_value_t = true, action = ArgAction::Set)]
+    pub cookie_secure: bool,
+
+    /// Origins allowed to call the API from a browser, comma-separated
+    /// (for example `https://drive.example.com`). Empty allows none.
+    #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+
+    /// Log line format on stderr.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
+    pub log_format: LogFormat,
+}
+
+/// Format of the log lines written to stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+impl Config {
+    /// Builds the default configuration for a data directory, ignoring the
+    /// environment. Tests use it to start isolated servers.
+    pub fn for_data_dir(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            host: IpAddr::from([127, 0, 0, 1]),
+            port: 0,
+            data_dir: data_dir.into(),
+            database_url: None,
+            jwt_secret: None,
+            max_concurrent_uploads: 32,
+            token_lifetime: 864_000,
+            quota_bytes: 0,
+            cookie_secure: true,
+            cors_origins: Vec::new(),
+            log_format: LogFormat::Human,
+        }
+    }
+
+    /// Session token lifetime.
+    pub fn token_lifetime(&self) -> Duration {
+        Duration::from_secs(self.token_lifetime)
+    }
+}
+
+/// Hand-written so that `jwt_secret` and a password inside `database_url`
+/// never reach a log line.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &self.database_url.as_ref().map(|_| "[redacted]"),
+            )
+            .field(
+                "jwt_secret",
+                &self.jwt_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .field("max_concurrent_uploads", &self.max_concurrent_uploads)
+            .field("token_lifetime", &self.token_lifetime)
+            .field("quota_bytes", &self.quota_bytes)
+            .field("cookie_secure", &self.cookie_secure)
+            .field("cors_origins", &self.cors_origins)
+            .field("log_format", &self.log_format)
+            .finish()
+    }
+}

@@ -1,0 +1,189 @@
+//! Drive tree: folders, nodes and paged folder listings.
+
+use std::str::FromStr;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use gauzian_api::{CreateFolderRequest, Node, NodeKind, NodePage, PageQuery};
+use uuid::Uuid;
+
+use crate::access::{self, Role, StoredNode};
+use crate::auth::MAX_METADATA_LEN;
+use crate::auth::session::Session;
+use crate::db::{self, now_millis};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::node_query;
+use crate::state::AppState;
+
+/// Page size when the client names none.
+const DEFAULT_PAGE_SIZE: u32 = 100;
+/// Largest page size served.
+const MAX_PAGE_SIZE: u32 = 1000;
+/// Upper bound on a wrapped node key.
+pub const MAX_NODE_KEY_LEN: usize = 1024;
+
+/// Routes of folders and nodes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/folders", post(create_folder))
+        .route("/api/nodes/{id}", get(node))
+        .route("/api/folders/{id}/children", get(children))
+}
+
+/// Checks the sizes of a node's wrapped key and metadata.
+pub fn check_node_blobs(wrapped_key: &[u8], encrypted_metadata: &[u8]) -> ApiResult<()> {
+    if wrapped_key.is_empty() || wrapped_key.len() > MAX_NODE_KEY_LEN {
+        return Err(ApiError::bad_request(
+            "invalid_request",
+            format!(
+                "wrapped_key must be 1 to {MAX_NODE_KEY_LEN} bytes, got {}",
+                wrapped_key.len()
+            ),
+        ));
+    }
+    if encrypted_metadata.is_empty() || encrypted_metadata.len() > MAX_METADATA_LEN {
+        return Err(ApiError::bad_request(
+            "invalid_request",
+            format!(
+                "encrypted_metadata must be 1 to {MAX_METADATA_LEN} bytes, got {}",
+                encrypted_metadata.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Loads a folder the caller may add to (editor or owner).
+pub async fn writable_folder(
+    state: &AppState,
+    user_id: Uuid,
+    folder_id: Uuid,
+) -> ApiResult<StoredNode> {
+    let (folder, _) = access::require_role(state, user_id, folder_id, Role::Editor).await?;
+    if folder.node.kind != NodeKind::Folder {
+        return Err(ApiError::bad_request(
+            "not_a_folder",
+            format!("node {folder_id} is a file; the parent must be a folder"),
+        ));
+    }
+    Ok(folder)
+}
+
+async fn create_folder(
+    State(state): State<AppState>,
+    session: Session,
+    ApiJson(request): ApiJson<CreateFolderRequest>,
+) -> ApiResult<(StatusCode, Json<Node>)> {
+    check_node_blobs(
+        request.wrapped_key.as_slice(),
+        request.encrypted_metadata.as_slice(),
+    )?;
+    let parent = writable_folder(&state, session.user_id, request.parent_id).await?;
+
+    let now = now_millis();
+    let inserted = sqlx::query(
+        "INSERT INTO nodes (id, owner_id, parent_id, kind, wrapped_key, encrypted_metadata, \
+         current_version_id, created_at, updated_at) \
+         VALUES ($1, $2, $3, 'folder', $4, $5, NULL, $6, $6)",
+    )
+    .bind(request.id.to_string())
+    .bind(parent.owner_id.to_string())
+    .bind(request.parent_id.to_string())
+    .bind(request.wrapped_key.as_slice().to_vec())
+    .bind(request.encrypted_metadata.as_slice().to_vec())
+    .bind(now)
+    .execute(state.db.pool())
+    .await;
+    match inserted {
+        Err(error) if db::is_unique_violation(&error) => {
+            return Err(ApiError::conflict(
+                "already_exists",
+                format!(
+                    "node id {} is already in use; generate a new id",
+                    request.id
+                ),
+            ));
+        }
+        other => other?,
+    };
+    tracing::info!(node_id = %request.id, parent_id = %request.parent_id, "folder created");
+
+    let node = Node {
+        id: request.id,
+        parent_id: Some(request.parent_id),
+        kind: NodeKind::Folder,
+        wrapped_key: request.wrapped_key,
+        encrypted_metadata: request.encrypted_metadata,
+        created_at: now,
+        updated_at: now,
+        file: None,
+    };
+    Ok((StatusCode::CREATED, Json(node)))
+}
+
+async fn node(
+    State(state): State<AppState>,
+    session: Session,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<Node>> {
+    let (stored, _) = access::load_node(&state, session.user_id, id).await?;
+    Ok(Json(stored.node))
+}
+
+async fn children(
+    State(state): State<AppState>,
+    session: Session,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> ApiResult<Json<NodePage>> {
+    let (folder, _) = access::load_node(&state, session.user_id, id).await?;
+    if folder.node.kind != NodeKind::Folder {
+        return Err(ApiError::bad_request(
+            "not_a_folder",
+            format!("node {id} is a file and has no children"),
+        ));
+    }
+
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE_SIZE);
+    if limit == 0 || limit > MAX_PAGE_SIZE {
+        return Err(ApiError::bad_request(
+            "invalid_request",
+            format!("limit must be 1 to {MAX_PAGE_SIZE}, got {limit}"),
+        ));
+    }
+    // Children are listed in id order, and the cursor is the id of the last
+    // child of the previous page, so the next page starts after it.
+    let after = match query.cursor.as_deref() {
+        None | Some("") => String::new(),
+        Some(cursor) => Uuid::from_str(cursor)
+            .map_err(|_| {
+                ApiError::bad_request("invalid_cursor", "cursor is not one this server issued")
+            })?
+            .to_string(),
+    };
+
+    // Fetching one row more than the page shows whether another page follows.
+    let rows = sqlx::query(node_query!(
+        "WHERE n.parent_id = $1 AND n.id > $2 ORDER BY n.id LIMIT $3"
+    ))
+    .bind(id.to_string())
+    .bind(after)
+    .bind(i64::from(limit) + 1)
+    .fetch_all(state.db.pool())
+    .await?;
+
+    let mut items = rows
+        .iter()
+        .map(|row| access::stored_node_from_row(row).map(|stored| stored.node))
+        .collect::<ApiResult<Vec<_>>>()?;
+    let next_cursor = if items.len() > limit as usize {
+        items.truncate(limit as usize);
+        items.last().map(|node| node.id.to_string())
+    } else {
+        None
+    };
+    Ok(Json(NodePage { items, next_cursor }))
+}

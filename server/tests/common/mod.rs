@@ -1,0 +1,334 @@
+//! Test harness: starts an in-process server on 127.0.0.1:0 with a fresh data
+//! directory and, for the PostgreSQL variant, a fresh database.
+
+// Each test binary uses a different part of the harness.
+#![allow(dead_code)]
+// Helpers outside #[test] functions: a failure should panic the test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use gauzian_api::{Bytes, KdfAlgorithm, KdfParams, LoginResponse, NewRootFolder, RegisterRequest};
+use gauzian_server::{Config, Server};
+use reqwest::StatusCode;
+use serde_json::Value;
+use sqlx::Connection as _;
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+/// Variable naming an admin URL of a PostgreSQL server for the tests, such as
+/// `postgres://postgres@127.0.0.1:5432/test`.
+pub const POSTGRES_URL_VAR: &str = "GAUZIAN_TEST_POSTGRES_URL";
+
+/// Secret the test servers sign tokens with.
+pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+
+/// Metadata database of a test server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Declares, for each async test function `name(Backend)`, a module `name`
+/// with a `sqlite` and a `postgres` test. The PostgreSQL one prints a line
+/// and returns when the database variable is unset.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::common::Backend::Sqlite).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if !$crate::common::postgres_enabled(stringify!($name)) {
+                        return;
+                    }
+                    super::$name($crate::common::Backend::Postgres).await;
+                }
+            }
+        )*
+    };
+}
+
+/// Returns true when the PostgreSQL variant can run; prints why not otherwise.
+pub fn postgres_enabled(test: &str) -> bool {
+    if std::env::var_os(POSTGRES_URL_VAR).is_some() {
+        return true;
+    }
+    println!("skipped the PostgreSQL variant of {test}: {POSTGRES_URL_VAR} is not set");
+    false
+}
+
+/// A running server and a client for it. Dropping it stops the server and
+/// drops its PostgreSQL database.
+pub struct TestServer {
+    pub base_url: String,
+    pub client: reqwest::Client,
+    pub data_dir: PathBuf,
+    pub config: Config,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    postgres_database: Option<String>,
+    _temp_dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    /// Starts a server with the default test configuration.
+    pub async fn start(backend: Backend) -> Self {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    /// Starts a server after `configure` adjusted its configuration.
+    pub async fn start_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Self {
+        let temp_dir = tempfile::tempdir().expect("create temp dir");
+        let data_dir = temp_dir.path().join("data");
+        let mut config = Config::for_data_dir(&data_dir);
+        config.jwt_secret = Some(TEST_JWT_SECRET.to_owned());
+
+        let mut postgres_database = None;
+        if backend == Backend::Postgres {
+            let admin_url = std::env::var(POSTGRES_URL_VAR).expect("postgres url");
+            let name = format!("gauzian_test_{}", Uuid::new_v4().simple());
+            sqlx::any::install_default_drivers();
+            let mut admin = sqlx::AnyConnection::connect(&admin_url)
+                .await
+                .expect("connect to PostgreSQL");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut admin)
+                .await
+                .expect("create test database");
+            admin.close().await.ok();
+            config.database_url = Some(with_database(&admin_url, &name));
+            postgres_database = Some(name);
+        }
+        configure(&mut config);
+
+        let server = Server::bind(&config).await.expect("server starts");
+        let address = server.local_addr().expect("local address");
+        let (shutdown, shutdown_received) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            server
+                .run(async {
+                    shutdown_received.await.ok();
+                })
+                .await
+                .expect("server runs");
+        });
+
+        Self {
+            base_url: format!("http://{address}"),
+            client: reqwest::Client::new(),
+            data_dir,
+            config,
+            shutdown: Some(shutdown),
+            task: Some(task),
+            postgres_database,
+            _temp_dir: temp_dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// Stops the server and waits until it has closed its database pool.
+    pub async fn stop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            shutdown.send(()).ok();
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task");
+        }
+    }
+
+    pub async fn post_json(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &impl serde::Serialize,
+    ) -> reqwest::Response {
+        let mut request = self.client.post(self.url(path)).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        let mut request = self.client.get(self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        let mut request = self.client.delete(self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    pub async fn put_bytes(&self, path: &str, token: &str, body: Vec<u8>) -> reqwest::Response {
+        self.client
+            .put(self.url(path))
+            .bearer_auth(token)
+            .body(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Registers an account and logs it in.
+    pub async fn user(&self, email: &str) -> TestUser {
+        let registration = registration(email);
+        let response = self
+            .post_json("/api/auth/register", None, &registration)
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED, "register {email}");
+        let login = self.login(email, registration.auth_key.as_slice()).await;
+        TestUser {
+            email: email.to_owned(),
+            token: login.token,
+            root: registration.root_folder.id,
+            registration,
+        }
+    }
+
+    /// Logs in and returns the parsed response.
+    pub async fn login(&self, email: &str, auth_key: &[u8]) -> LoginResponse {
+        let response = self
+            .post_json(
+                "/api/auth/login",
+                None,
+                &serde_json::json!({"email": email, "auth_key": b64(auth_key)}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "login {email}");
+        response.json().await.expect("login response")
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            shutdown.send(()).ok();
+        }
+        let Some(name) = self.postgres_database.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime, which cannot block on a
+        // future, so the cleanup gets a thread and a runtime of its own.
+        let admin_url = std::env::var(POSTGRES_URL_VAR).expect("postgres url");
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                let mut admin = sqlx::AnyConnection::connect(&admin_url)
+                    .await
+                    .expect("connect");
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&mut admin)
+                .await
+                .expect("drop test database");
+            });
+        })
+        .join()
+        .ok();
+    }
+}
+
+/// Replaces the database name in a PostgreSQL URL.
+fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let authority_end = base.find("://").map_or(0, |scheme| scheme + 3);
+    let base = match base[authority_end..].find('/') {
+        Some(slash) => &base[..authority_end + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{base}/{database}?{query}"),
+        None => format!("{base}/{database}"),
+    }
+}
+
+/// An account registered and logged in on a test server.
+pub struct TestUser {
+    pub email: String,
+    pub token: String,
+    pub root: Uuid,
+    pub registration: RegisterRequest,
+}
+
+pub fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+pub fn random_bytes(len: usize) -> Vec<u8> {
+    let mut bytes = vec![0u8; len];
+    getrandom::fill(&mut bytes).expect("random");
+    bytes
+}
+
+/// Builds a registration with random stand-ins for the client's key material.
+pub fn registration(email: &str) -> RegisterRequest {
+    RegisterRequest {
+        email: email.to_owned(),
+        kdf: KdfParams {
+            algorithm: KdfAlgorithm::Pbkdf2Sha256,
+            iterations: 310_000,
+            salt: Bytes(random_bytes(16)),
+        },
+        auth_key: Bytes(random_bytes(32)),
+        public_key: Bytes(random_bytes(550)),
+        wrapped_private_key: Bytes(random_bytes(2400)),
+        recovery_wrapped_private_key: Bytes(random_bytes(2400)),
+        recovery_auth_key: Bytes(random_bytes(32)),
+        wrapped_record_key: Bytes(random_bytes(512)),
+        root_folder: NewRootFolder {
+            id: Uuid::new_v4(),
+            wrapped_key: Bytes(random_bytes(60)),
+            encrypted_metadata: Bytes(random_bytes(100)),
+        },
+    }
+}
+
+/// Asserts the status and the error code of a failed response.
+pub async fn assert_error(response: reqwest::Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(response.status(), status, "status");
+    let body: Value = response.json().await.expect("JSON error body");
+    assert_eq!(body["code"], code, "code in {body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "message in {body}"
+    );
+    body
+}
+
+/// Finds the stored file of a chunk under the data directory.
+pub fn chunk_file(data_dir: &Path, version_id: Uuid, index: u32) -> PathBuf {
+    let dir = data_dir.join("chunks").join(version_id.to_string());
+    std::fs::read_dir(&dir)
+        .expect("version dir")
+        .map(|entry| entry.expect("entry").path())
+        .find(|path| {
+            path.file_name()
+                .and_then(|name| name.to_str())
+                .is_some_and(|name| name.starts_with(&format!("{index}-")))
+        })
+        .expect("chunk file")
+}
