@@ -187,7 +187,7 @@ pub fn is_final_chunk(sealed: &[u8]) -> Result<bool, CryptoError> {
     }
 }
 
-/// Opens a sealed chunk in place: on success the buffer holds the plaintext
+/// Opens a sealed chunk in place: on success the buffer contains the plaintext
 /// and the return value says whether it was the last chunk. The plaintext is
 /// only exposed after its tag has been verified; on failure the buffer is
 /// cleared.

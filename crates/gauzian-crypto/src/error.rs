@@ -2,7 +2,7 @@
 
 use thiserror::Error;
 
-/// What failed in a cryptographic operation.
+/// Error of a cryptographic operation.
 ///
 /// Messages name the value that failed and never contain key material,
 /// plaintext or passwords. Authentication failures deliberately do not say
@@ -68,7 +68,7 @@ pub enum CryptoError {
     /// A recovery key that does not parse.
     #[error("invalid recovery key: {reason}; check it against the copy you saved")]
     InvalidRecoveryKey {
-        /// Why it was rejected (never the key's characters).
+        /// Reason for the rejection (never the key's characters).
         reason: String,
     },
 
@@ -77,14 +77,14 @@ pub enum CryptoError {
     InvalidKey {
         /// `public key` or `private key`.
         what: &'static str,
-        /// Why it was rejected.
+        /// Reason for the rejection.
         reason: String,
     },
 
     /// Decrypted metadata that is not a valid metadata document.
     #[error("decrypted metadata is invalid: {reason}")]
     InvalidMetadata {
-        /// Why it was rejected.
+        /// Reason for the rejection.
         reason: String,
     },
 
@@ -92,7 +92,7 @@ pub enum CryptoError {
     /// wrong size for its position.
     #[error("invalid chunk sequence: {reason}")]
     InvalidChunkSequence {
-        /// What is wrong with the sequence.
+        /// Problem found in the sequence.
         reason: String,
     },
 

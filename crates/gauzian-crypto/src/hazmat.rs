@@ -10,7 +10,7 @@ use rsa::pkcs8::DecodePublicKey;
 use crate::CryptoError;
 use crate::backend::{self, NONCE_LEN, portable};
 
-/// Which implementation runs a primitive.
+/// Implementation that runs a primitive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     /// aws-lc-rs (not on wasm32).

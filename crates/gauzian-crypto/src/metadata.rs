@@ -20,10 +20,10 @@ use crate::keys::NodeKey;
 
 const LABEL: &str = "gauzian/metadata";
 const PADDING_BLOCK: usize = 64;
-/// Longest metadata plaintext accepted, padding included.
+/// Maximum metadata plaintext length, padding included.
 pub const MAX_METADATA_LEN: usize = 64 * 1024;
 
-/// What the server must not learn about a file or folder.
+/// Attributes of a file or folder that the server must not learn.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Metadata {
     /// File or folder name, NFC-normalized when sealed.

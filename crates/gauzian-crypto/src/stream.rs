@@ -8,8 +8,8 @@
 //! The decryptor returns a chunk's plaintext only after its tag verified, and
 //! rejects chunks out of order, after the final chunk, or of the wrong size.
 //! A stream that stops before its final chunk is reported by
-//! [`ChunkDecryptor::finish`]: whoever writes the plaintext to a file must
-//! call it before treating the file as complete.
+//! [`ChunkDecryptor::finish`], so a caller that writes the plaintext to a
+//! file must call it before treating the file as complete.
 
 use std::io::{Read, Write};
 
@@ -44,7 +44,7 @@ impl ChunkEncryptor {
     }
 
     /// Adds plaintext and returns every chunk that is now complete. A full
-    /// chunk is held back until more data or [`finish`](Self::finish) tells
+    /// chunk is held back until more data or [`finish`](Self::finish) shows
     /// whether it is the last one.
     pub fn push<R: CryptoRng + ?Sized>(
         &mut self,
@@ -133,7 +133,7 @@ impl ChunkDecryptor {
         self.push_owned(sealed.to_vec())
     }
 
-    /// Opens the next chunk in the buffer that holds it, without a copy.
+    /// Opens the next chunk in the buffer that contains it, without a copy.
     pub fn push_owned(&mut self, mut sealed: Vec<u8>) -> Result<Vec<u8>, CryptoError> {
         if self.finished {
             return Err(CryptoError::InvalidChunkSequence {
@@ -228,9 +228,9 @@ pub fn encrypt<Re: Read, W: Write, R: CryptoRng + ?Sized>(
 
 /// Decrypts concatenated sealed chunks from `reader` and writes the verified
 /// plaintext to `writer`, one chunk at a time. Fails on truncation, extra
-/// data, reordering or any modified byte; the plaintext of chunks before the
-/// failure has already been written, so write to a temporary file and keep it
-/// only when this returns `Ok`. Returns the number of plaintext bytes.
+/// data, reordering or any modified byte. The plaintext of chunks before the
+/// failure has already been written by then, so write to a temporary file and
+/// keep it only when this returns `Ok`. Returns the number of plaintext bytes.
 pub fn decrypt<Re: Read, W: Write>(
     key: ContentKey,
     file_id: NodeId,
