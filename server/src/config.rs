@@ -57,6 +57,11 @@ pub struct Config {
     #[arg(long, env = "CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
 
+    /// Requests per minute that one IP address may send to the pre-login,
+    /// register and login routes; 0 disables the limit.
+    #[arg(long, env = "AUTH_RATE_LIMIT", default_value_t = 60)]
+    pub auth_rate_limit: u32,
+
     /// Log line format on stderr.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
     pub log_format: LogFormat,
@@ -86,6 +91,7 @@ impl Config {
             quota_bytes: 0,
             cookie_secure: true,
             cors_origins: Vec::new(),
+            auth_rate_limit: 60,
             log_format: LogFormat::Human,
         }
     }
@@ -117,6 +123,7 @@ impl std::fmt::Debug for Config {
             .field("quota_bytes", &self.quota_bytes)
             .field("cookie_secure", &self.cookie_secure)
             .field("cors_origins", &self.cors_origins)
+            .field("auth_rate_limit", &self.auth_rate_limit)
             .field("log_format", &self.log_format)
             .finish()
     }

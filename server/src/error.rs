@@ -59,6 +59,16 @@ pub enum ApiError {
         /// Bytes the request would add.
         requested: u64,
     },
+    /// The caller sent too many requests; retry after the delay (429).
+    #[error("{message}")]
+    TooManyRequests {
+        /// Stable error code.
+        code: &'static str,
+        /// What limit was reached.
+        message: String,
+        /// Time until a retry can succeed.
+        retry_after: Duration,
+    },
     /// The server is at capacity; retry after the delay (503).
     #[error("server busy: too many uploads in progress")]
     Busy {
@@ -110,6 +120,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } | Self::QuotaExceeded { .. } => {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::ChunkCorrupted { .. } | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -125,6 +136,7 @@ impl ApiError {
             Self::Forbidden(_) => "forbidden",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::QuotaExceeded { .. } => "quota_exceeded",
+            Self::TooManyRequests { code, .. } => code,
             Self::Busy { .. } => "server_busy",
             Self::ChunkCorrupted { .. } => "chunk_corrupted",
             Self::Internal(_) => "internal_error",
@@ -174,7 +186,7 @@ impl IntoResponse for ApiError {
 
         let headers = response.headers_mut();
         match &self {
-            Self::Busy { retry_after } => {
+            Self::TooManyRequests { retry_after, .. } | Self::Busy { retry_after } => {
                 // Retry-After in whole seconds, rounded up so a client that
                 // waits exactly that long is not rejected again (RFC 9110 §10.2.3).
                 let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);

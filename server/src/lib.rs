@@ -26,6 +26,7 @@
 //! | `uploads` | chunked uploads |
 //! | `files` | manifests and chunk downloads |
 //! | `access` | roles on nodes |
+//! | `limits` | per-IP request limits |
 //! | `db`, `storage` | metadata database and chunk files |
 
 mod access;
@@ -37,6 +38,7 @@ mod drive;
 mod error;
 mod extract;
 mod files;
+mod limits;
 mod startup;
 mod state;
 mod storage;

@@ -7,6 +7,7 @@ use tokio::sync::Semaphore;
 
 use crate::auth::session::SessionKeys;
 use crate::db::Db;
+use crate::limits::RateLimiter;
 use crate::storage::ChunkStore;
 
 /// Handles to the database, the chunk store and the server's secrets.
@@ -20,6 +21,8 @@ pub struct AppState {
     pub sessions: Arc<SessionKeys>,
     /// Settings and secrets that handlers read.
     pub settings: Arc<Settings>,
+    /// Per-IP limit on the authentication routes.
+    pub auth_limiter: Arc<RateLimiter>,
     /// One permit per chunk upload allowed in flight (MAX_CONCURRENT_UPLOADS).
     pub upload_slots: Arc<Semaphore>,
 }

@@ -19,6 +19,9 @@ backend_tests!(
     account_by_bearer_and_cookie,
     logout_revokes_only_that_token,
     unknown_route_is_json_404,
+    lockout_after_five_failures,
+    success_resets_failure_count,
+    per_ip_limit_on_auth_routes,
 );
 
 async fn prelogin(server: &TestServer, email: &str) -> PreloginResponse {
@@ -299,4 +302,118 @@ async fn unknown_route_is_json_404(backend: Backend) {
         "request id is echoed"
     );
     assert_error(response, StatusCode::NOT_FOUND, "not_found").await;
+}
+
+async fn login_status(server: &TestServer, email: &str, auth_key: &[u8]) -> reqwest::Response {
+    server
+        .post_json(
+            "/api/auth/login",
+            None,
+            &serde_json::json!({"email": email, "auth_key": b64(auth_key)}),
+        )
+        .await
+}
+
+async fn lockout_after_five_failures(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let user = server.user("lara@example.com").await;
+    let other = server.user("mike@example.com").await;
+    let wrong = [9u8; 32];
+
+    for attempt in 1..=5 {
+        let response = login_status(&server, &user.email, &wrong).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "attempt {attempt}"
+        );
+    }
+    let response = login_status(&server, &user.email, user.registration.auth_key.as_slice()).await;
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (890..=900).contains(&retry_after),
+        "Retry-After {retry_after}"
+    );
+    assert_error(response, StatusCode::TOO_MANY_REQUESTS, "account_locked").await;
+
+    let response = server.get("/api/account", Some(&user.token)).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "existing sessions stay valid"
+    );
+    let response = login_status(
+        &server,
+        &other.email,
+        other.registration.auth_key.as_slice(),
+    )
+    .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "other accounts are not locked"
+    );
+
+    // Unknown emails lock the same way, so the lock reveals no account.
+    for _ in 0..5 {
+        let response = login_status(&server, "ghost@example.com", &wrong).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let response = login_status(&server, "ghost@example.com", &wrong).await;
+    assert_error(response, StatusCode::TOO_MANY_REQUESTS, "account_locked").await;
+}
+
+async fn success_resets_failure_count(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let user = server.user("nina@example.com").await;
+    let wrong = [9u8; 32];
+
+    for _ in 0..4 {
+        login_status(&server, &user.email, &wrong).await;
+    }
+    let response = login_status(&server, &user.email, user.registration.auth_key.as_slice()).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    for attempt in 1..=4 {
+        let response = login_status(&server, &user.email, &wrong).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "attempt {attempt} after a success"
+        );
+    }
+    let response = login_status(&server, &user.email, user.registration.auth_key.as_slice()).await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+async fn per_ip_limit_on_auth_routes(backend: Backend) {
+    let server = TestServer::start_with(backend, |config| config.auth_rate_limit = 3).await;
+    for attempt in 1..=3 {
+        let response = server
+            .post_json(
+                "/api/auth/prelogin",
+                None,
+                &serde_json::json!({"email": "a@example.com"}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "request {attempt}");
+    }
+    let response = login_status(&server, "a@example.com", &[1u8; 32]).await;
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after), "Retry-After {retry_after}");
+    assert_error(response, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+
+    let response = server.get("/api/no-such-route", None).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::NOT_FOUND,
+        "other routes are not limited"
+    );
 }

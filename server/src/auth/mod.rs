@@ -3,6 +3,8 @@
 pub mod password;
 pub mod session;
 
+use std::time::Duration;
+
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -20,6 +22,7 @@ use uuid::Uuid;
 use crate::db::{self, now_millis};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
+use crate::limits::AuthRateLimit;
 use crate::state::AppState;
 use session::Session;
 
@@ -42,6 +45,11 @@ const MAX_WRAPPED_KEY_LEN: usize = 8192;
 pub const MAX_METADATA_LEN: usize = 64 * 1024;
 /// Longest accepted email, per RFC 5321's path limit.
 const MAX_EMAIL_LEN: usize = 254;
+
+/// Failed logins after which an email is locked.
+const MAX_LOGIN_FAILURES: u32 = 5;
+/// How long a lock lasts, and the period within which failures add up.
+const LOCKOUT: Duration = Duration::from_secs(15 * 60);
 
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
@@ -74,6 +82,7 @@ pub fn normalize_email(email: &str) -> ApiResult<String> {
 
 async fn prelogin(
     State(state): State<AppState>,
+    _limit: AuthRateLimit,
     ApiJson(request): ApiJson<PreloginRequest>,
 ) -> ApiResult<Json<PreloginResponse>> {
     let email = normalize_email(&request.email)?;
@@ -124,6 +133,7 @@ fn check_len(field: &str, value: &Bytes, min: usize, max: usize) -> ApiResult<()
 
 async fn register(
     State(state): State<AppState>,
+    _limit: AuthRateLimit,
     ApiJson(request): ApiJson<RegisterRequest>,
 ) -> ApiResult<impl IntoResponse> {
     let email = normalize_email(&request.email)?;
@@ -252,9 +262,26 @@ async fn register(
 
 async fn login(
     State(state): State<AppState>,
+    _limit: AuthRateLimit,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> ApiResult<impl IntoResponse> {
     let email = normalize_email(&request.email)?;
+    let email_key = lockout_key(&state, &email)?;
+    let now = now_millis();
+
+    // A locked email is rejected before its key is checked, so guessing
+    // goes no faster during the lockout, even with the right key.
+    let lock = sqlx::query("SELECT locked_until FROM login_failures WHERE email_key = $1")
+        .bind(&email_key)
+        .fetch_optional(state.db.pool())
+        .await?;
+    if let Some(lock) = lock {
+        let locked_until: i64 = lock.try_get("locked_until")?;
+        if locked_until > now {
+            tracing::info!(outcome = "locked", "login rejected: account locked");
+            return Err(locked_error(locked_until - now));
+        }
+    }
 
     let row = sqlx::query("SELECT id, auth_hash FROM users WHERE email = $1")
         .bind(&email)
@@ -269,10 +296,15 @@ async fn login(
     let user_id = match user_id {
         Some(user_id) if matches => user_id,
         _ => {
-            tracing::info!(outcome = "invalid_credentials", "login failed");
+            let locked = record_login_failure(&state, &email_key, now).await?;
+            tracing::info!(outcome = "invalid_credentials", locked, "login failed");
             return Err(ApiError::InvalidCredentials);
         }
     };
+    sqlx::query("DELETE FROM login_failures WHERE email_key = $1")
+        .bind(&email_key)
+        .execute(state.db.pool())
+        .await?;
 
     let issued = state
         .sessions
@@ -296,6 +328,63 @@ async fn login(
         account,
     };
     Ok((headers, Json(response)))
+}
+
+/// Derives the key of an email's row in `login_failures`.
+fn lockout_key(state: &AppState, email: &str) -> ApiResult<String> {
+    let mut mac =
+        HmacSha256::new_from_slice(&state.settings.prelogin_key).map_err(ApiError::internal)?;
+    mac.update(b"login-failures\0");
+    mac.update(email.as_bytes());
+    Ok(hex::encode(mac.finalize().into_bytes()))
+}
+
+fn locked_error(remaining_millis: i64) -> ApiError {
+    let remaining = Duration::from_millis(u64::try_from(remaining_millis).unwrap_or(0));
+    ApiError::TooManyRequests {
+        code: "account_locked",
+        message: format!(
+            "too many failed logins: this account is locked for {} more minutes",
+            remaining.as_secs().div_ceil(60)
+        ),
+        retry_after: remaining,
+    }
+}
+
+/// Counts a failed login and locks the email once it reaches
+/// [`MAX_LOGIN_FAILURES`] within [`LOCKOUT`]. Returns true when it locked.
+async fn record_login_failure(state: &AppState, email_key: &str, now: i64) -> ApiResult<bool> {
+    let lockout_millis = i64::try_from(LOCKOUT.as_millis()).map_err(ApiError::internal)?;
+    let mut tx = state.db.begin_write().await?;
+
+    // Failures older than the lockout period no longer count.
+    sqlx::query(
+        "INSERT INTO login_failures (email_key, failures, first_failure_at, locked_until) \
+         VALUES ($1, 1, $2, 0) \
+         ON CONFLICT (email_key) DO UPDATE SET \
+         failures = CASE WHEN login_failures.first_failure_at < $3 THEN 1 ELSE login_failures.failures + 1 END, \
+         first_failure_at = CASE WHEN login_failures.first_failure_at < $3 THEN $2 ELSE login_failures.first_failure_at END",
+    )
+    .bind(email_key)
+    .bind(now)
+    .bind(now - lockout_millis)
+    .execute(&mut *tx)
+    .await?;
+
+    let locked = sqlx::query(
+        "UPDATE login_failures SET failures = 0, first_failure_at = $2, locked_until = $3 \
+         WHERE email_key = $1 AND failures >= $4",
+    )
+    .bind(email_key)
+    .bind(now)
+    .bind(now + lockout_millis)
+    .bind(i64::from(MAX_LOGIN_FAILURES))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        > 0;
+    tx.commit().await?;
+    Ok(locked)
 }
 
 async fn logout(State(state): State<AppState>, session: Session) -> ApiResult<impl IntoResponse> {
