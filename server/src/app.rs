@@ -14,7 +14,7 @@ use tracing::Level;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::{auth, drive, files, uploads};
+use crate::{auth, drive, files, health, uploads};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -48,6 +48,7 @@ pub fn router(state: AppState, config: &Config) -> anyhow::Result<Router> {
         .merge(drive::router())
         .merge(uploads::router())
         .merge(files::router())
+        .merge(health::router())
         .fallback(|| async { ApiError::NotFound })
         .layer(layers);
 

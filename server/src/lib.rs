@@ -25,6 +25,7 @@
 //! | `drive` | folders, nodes, listings |
 //! | `uploads` | chunked uploads |
 //! | `files` | manifests and chunk downloads |
+//! | `health` | liveness and readiness probes |
 //! | `access` | roles on nodes |
 //! | `limits` | per-IP request limits |
 //! | `db`, `storage` | metadata database and chunk files |
@@ -38,6 +39,7 @@ mod drive;
 mod error;
 mod extract;
 mod files;
+mod health;
 mod limits;
 mod startup;
 mod state;

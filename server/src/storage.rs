@@ -120,6 +120,16 @@ impl ChunkStore {
             _ => Ok(()),
         }
     }
+
+    /// Checks that the store's directory is reachable and writable.
+    pub async fn check_writable(&self) -> std::io::Result<()> {
+        let probe = self
+            .root
+            .join(".tmp")
+            .join(format!("probe-{}", Uuid::new_v4()));
+        tokio::fs::write(&probe, b"").await?;
+        tokio::fs::remove_file(&probe).await
+    }
 }
 
 async fn remove_quietly(path: &Path) {

@@ -122,3 +122,13 @@ pub struct Account {
     /// Id of the root folder.
     pub root_folder_id: Uuid,
 }
+
+/// `GET /api/account/usage`: storage used by the account's tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    /// Ciphertext bytes of every file version the account owns, pending
+    /// uploads included.
+    pub used_bytes: u64,
+    /// Storage quota in bytes; `None` when the server sets no quota.
+    pub quota_bytes: Option<u64>,
+}

@@ -12,6 +12,7 @@
 //! | POST | `/api/auth/login` | [`LoginRequest`] | [`LoginResponse`] |
 //! | POST | `/api/auth/logout` | | 204 |
 //! | GET | `/api/account` | | [`Account`] |
+//! | GET | `/api/account/usage` | | [`Usage`] |
 //! | POST | `/api/folders` | [`CreateFolderRequest`] | 201 [`Node`] |
 //! | GET | `/api/nodes/{id}` | | [`Node`] |
 //! | GET | `/api/folders/{id}/children?cursor=&limit=` | | [`NodePage`] |
@@ -22,6 +23,10 @@
 //! | DELETE | `/api/uploads/{version_id}` | | 204 |
 //! | GET | `/api/files/{id}` | | [`FileManifest`] |
 //! | GET | `/api/files/{id}/versions/{version_id}/chunks/{index}` | | raw chunk bytes |
+//!
+//! Operations routes, outside `/api`: `GET /health/live` (200 while the
+//! process serves), `GET /health/ready` (200 when the database and the chunk
+//! store answer, 503 otherwise).
 //!
 //! Authenticated routes take `Authorization: Bearer TOKEN` or the session
 //! cookie. Every failure has the body [`ErrorBody`].

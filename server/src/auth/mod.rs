@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use gauzian_api::{
     Account, Bytes, KdfAlgorithm, KdfParams, LoginRequest, LoginResponse, PreloginRequest,
-    PreloginResponse, RegisterRequest, RegisterResponse,
+    PreloginResponse, RegisterRequest, RegisterResponse, Usage,
 };
 use hmac::{KeyInit as _, Mac as _};
 use sqlx::Row as _;
@@ -61,6 +61,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/auth/login", post(login))
         .route("/api/auth/logout", post(logout))
         .route("/api/account", get(account))
+        .route("/api/account/usage", get(usage))
 }
 
 /// Normalizes an email for lookup and uniqueness: trimmed and lowercased.
@@ -417,6 +418,15 @@ async fn logout(State(state): State<AppState>, session: Session) -> ApiResult<im
 
 async fn account(State(state): State<AppState>, session: Session) -> ApiResult<Json<Account>> {
     Ok(Json(load_account(&state, session.user_id).await?))
+}
+
+async fn usage(State(state): State<AppState>, session: Session) -> ApiResult<Json<Usage>> {
+    let used_bytes = crate::uploads::usage_bytes(&state, session.user_id).await?;
+    let quota = state.settings.quota_bytes;
+    Ok(Json(Usage {
+        used_bytes,
+        quota_bytes: (quota > 0).then_some(quota),
+    }))
 }
 
 /// Loads what a client needs to open the drive of `user_id`.
