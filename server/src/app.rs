@@ -2,9 +2,10 @@
 //! CORS layers.
 
 use anyhow::Context as _;
-use axum::Router;
 use axum::extract::MatchedPath;
 use axum::http::{HeaderName, HeaderValue, Method, Request, header};
+use axum::routing::get;
+use axum::{Router, middleware};
 use tower::ServiceBuilder;
 use tower_http::cors::CorsLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -14,7 +15,7 @@ use tracing::Level;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::{auth, drive, files, health, uploads};
+use crate::{auth, drive, files, health, metrics, uploads};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -49,7 +50,12 @@ pub fn router(state: AppState, config: &Config) -> anyhow::Result<Router> {
         .merge(uploads::router())
         .merge(files::router())
         .merge(health::router())
+        .route("/metrics", get(metrics::render))
         .fallback(|| async { ApiError::NotFound })
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track_requests,
+        ))
         .layer(layers);
 
     if !config.cors_origins.is_empty() {

@@ -8,6 +8,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use gauzian_api::{ChunkInfo, FileManifest, NodeKind};
 use sqlx::Row as _;
+use std::time::Instant;
 use uuid::Uuid;
 
 use crate::access;
@@ -72,6 +73,7 @@ async fn chunk(
     session: Session,
     ApiPath((id, version_id, index)): ApiPath<(Uuid, Uuid, u32)>,
 ) -> ApiResult<impl IntoResponse> {
+    let started = Instant::now();
     access::load_node(&state, session.user_id, id).await?;
 
     let row = sqlx::query(
@@ -86,8 +88,16 @@ async fn chunk(
     .ok_or(ApiError::NotFound)?;
     let sha256: Vec<u8> = row.try_get("sha256")?;
 
-    match state.chunks.read(version_id, index, &sha256).await? {
-        ReadOutcome::Intact(bytes) => Ok(([(CONTENT_TYPE, "application/octet-stream")], bytes)),
+    let read_started = Instant::now();
+    let outcome = state.chunks.read(version_id, index, &sha256).await?;
+    state
+        .metrics
+        .storage_operation("read", read_started.elapsed());
+    match outcome {
+        ReadOutcome::Intact(bytes) => {
+            state.metrics.chunk_downloaded(started);
+            Ok(([(CONTENT_TYPE, "application/octet-stream")], bytes))
+        }
         ReadOutcome::Corrupted => Err(ApiError::ChunkCorrupted { version_id, index }),
     }
 }

@@ -28,6 +28,7 @@
 //! | `health` | liveness and readiness probes |
 //! | `access` | roles on nodes |
 //! | `limits` | per-IP request limits |
+//! | `metrics` | Prometheus metrics |
 //! | `db`, `storage` | metadata database and chunk files |
 
 mod access;
@@ -41,6 +42,7 @@ mod extract;
 mod files;
 mod health;
 mod limits;
+mod metrics;
 mod startup;
 mod state;
 mod storage;

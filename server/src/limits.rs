@@ -83,6 +83,7 @@ impl FromRequestParts<AppState> for AuthRateLimit {
             Ok(()) => Ok(Self),
             Err(retry_after) => {
                 tracing::warn!(ip = %peer.ip(), "authentication request rejected: per-IP limit reached");
+                state.metrics.auth_attempt("rate_limited");
                 Err(ApiError::TooManyRequests {
                     code: "rate_limited",
                     message: "too many authentication requests from this address; retry later"

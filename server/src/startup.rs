@@ -18,6 +18,7 @@ use crate::auth::session::SessionKeys;
 use crate::config::Config;
 use crate::db::Db;
 use crate::limits::{AUTH_RATE_WINDOW, RateLimiter};
+use crate::metrics::Metrics;
 use crate::state::{AppState, Settings};
 use crate::storage::ChunkStore;
 
@@ -95,6 +96,7 @@ impl Server {
                 prelogin_key: prelogin_key.finalize().into_bytes().into(),
                 dummy_auth_hash,
             }),
+            metrics: Arc::new(Metrics::default()),
             auth_limiter: Arc::new(RateLimiter::new(config.auth_rate_limit, AUTH_RATE_WINDOW)),
             upload_slots: Arc::new(Semaphore::new(config.max_concurrent_uploads.max(1))),
         };

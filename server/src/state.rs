@@ -8,6 +8,7 @@ use tokio::sync::Semaphore;
 use crate::auth::session::SessionKeys;
 use crate::db::Db;
 use crate::limits::RateLimiter;
+use crate::metrics::Metrics;
 use crate::storage::ChunkStore;
 
 /// Handles to the database, the chunk store and the server's secrets.
@@ -21,6 +22,8 @@ pub struct AppState {
     pub sessions: Arc<SessionKeys>,
     /// Settings and secrets that handlers read.
     pub settings: Arc<Settings>,
+    /// Prometheus metrics.
+    pub metrics: Arc<Metrics>,
     /// Per-IP limit on the authentication routes.
     pub auth_limiter: Arc<RateLimiter>,
     /// One permit per chunk upload allowed in flight (MAX_CONCURRENT_UPLOADS).

@@ -12,6 +12,7 @@ use axum::routing::{post, put};
 use axum::{Json, Router, extract::DefaultBodyLimit};
 use gauzian_api::{Node, StartUploadRequest, UploadStatus};
 use sqlx::Row as _;
+use std::time::Instant;
 use uuid::Uuid;
 
 use crate::access;
@@ -262,6 +263,7 @@ async fn put_chunk(
     _permit: UploadPermit,
     ChunkBody(body): ChunkBody,
 ) -> ApiResult<StatusCode> {
+    let started = Instant::now();
     let upload = load_upload(&state, session.user_id, version_id).await?;
     if !upload.pending {
         return Err(not_pending(version_id));
@@ -285,7 +287,11 @@ async fn put_chunk(
         ));
     }
 
+    let write_started = Instant::now();
     let sha256 = state.chunks.write(version_id, index, &body).await?;
+    state
+        .metrics
+        .storage_operation("write", write_started.elapsed());
 
     let mut tx = state.db.begin_write().await?;
     let locked =
@@ -324,6 +330,7 @@ async fn put_chunk(
         state.chunks.remove(version_id, index, &previous).await?;
     }
     tracing::debug!(%version_id, index, size = body.len(), "chunk stored");
+    state.metrics.chunk_uploaded(body.len(), started);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -440,6 +447,7 @@ async fn finalize(
     let node = access::stored_node_from_row(&row)?.node;
     tx.commit().await?;
     tracing::info!(%version_id, file_id = %upload.file_id, "upload finalized");
+    state.metrics.upload_finalized();
     Ok(Json(node))
 }
 

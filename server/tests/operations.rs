@@ -13,7 +13,11 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-backend_tests!(usage_counts_uploads, health_probes);
+backend_tests!(
+    usage_counts_uploads,
+    health_probes,
+    metrics_use_route_templates
+);
 
 async fn usage_counts_uploads(backend: Backend) {
     let server = TestServer::start_with(backend, |config| config.quota_bytes = 1000).await;
@@ -87,4 +91,50 @@ async fn health_probes(backend: Backend) {
     assert_eq!(body["database"], "ok");
     let response = server.get("/health/live", None).await;
     assert_eq!(response.status(), StatusCode::OK, "still live");
+}
+
+async fn metrics_use_route_templates(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let alice = server.user("alice@example.com").await;
+    let node = format!("/api/nodes/{}", alice.root);
+    assert_eq!(
+        server.get(&node, Some(&alice.token)).await.status(),
+        StatusCode::OK
+    );
+    let response = server
+        .post_json(
+            "/api/auth/login",
+            None,
+            &json!({"email": "alice@example.com", "auth_key": b64(&[0; 32])}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+
+    let response = server.get("/metrics", None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/openmetrics-text")
+    );
+    let text = response.text().await.unwrap();
+    let expected = [
+        r#"gauzian_http_requests_total{method="GET",route="/api/nodes/{id}",status="200"} 1"#,
+        r#"gauzian_auth_attempts_total{outcome="success"} 1"#,
+        r#"gauzian_auth_attempts_total{outcome="invalid_credentials"} 1"#,
+        "gauzian_http_request_duration_seconds_bucket",
+        "gauzian_http_requests_in_flight",
+        "gauzian_db_pool_connections",
+        "gauzian_uploaded_bytes_total",
+        "gauzian_chunk_upload_duration_seconds",
+    ];
+    for line in expected {
+        assert!(text.contains(line), "metrics contain {line}:\n{text}");
+    }
+    assert!(
+        !text.contains(&alice.root.to_string()),
+        "no raw ids in labels"
+    );
+    assert!(!text.contains("alice@example.com"), "no emails in metrics");
 }

@@ -26,7 +26,7 @@
 //!
 //! Operations routes, outside `/api`: `GET /health/live` (200 while the
 //! process serves), `GET /health/ready` (200 when the database and the chunk
-//! store answer, 503 otherwise).
+//! store answer, 503 otherwise) and `GET /metrics` (Prometheus text format).
 //!
 //! Authenticated routes take `Authorization: Bearer TOKEN` or the session
 //! cookie. Every failure has the body [`ErrorBody`].

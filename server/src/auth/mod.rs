@@ -280,6 +280,7 @@ async fn login(
         let locked_until: i64 = lock.try_get("locked_until")?;
         if locked_until > now {
             tracing::info!(outcome = "locked", "login rejected: account locked");
+            state.metrics.auth_attempt("locked");
             return Err(locked_error(locked_until - now));
         }
     }
@@ -299,6 +300,7 @@ async fn login(
         _ => {
             let locked = record_login_failure(&state, &email_key, now).await?;
             tracing::info!(outcome = "invalid_credentials", locked, "login failed");
+            state.metrics.auth_attempt("invalid_credentials");
             return Err(ApiError::InvalidCredentials);
         }
     };
@@ -312,6 +314,7 @@ async fn login(
         .issue(user_id, state.settings.token_lifetime_seconds)?;
     let account = load_account(&state, user_id).await?;
     tracing::info!(%user_id, "login succeeded");
+    state.metrics.auth_attempt("success");
 
     let cookie = session::session_cookie(
         &issued.token,
