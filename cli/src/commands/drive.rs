@@ -1,0 +1,127 @@
+//! `ls`, `mkdir`.
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use anyhow::Result;
+use gauzian_client::{ClientError, Entry, names};
+use serde_json::{Value, json};
+
+use crate::app::App;
+use crate::output;
+
+/// JSON form of an entry, as `ls --json` prints it.
+pub fn entry_json(entry: &Entry) -> Value {
+    json!({
+        "name": entry.name(),
+        "path": entry.path,
+        "id": entry.id(),
+        "kind": if entry.is_folder() { "folder" } else { "file" },
+        "size": entry.metadata.size,
+        "mime_type": entry.metadata.mime_type,
+        "modified_at": entry.metadata.modified_at,
+        "sha256": entry.metadata.sha256.map(|digest| digest.iter().map(|byte| format!("{byte:02x}")).collect::<String>()),
+    })
+}
+
+/// One `ls` line: kind, size, modification time (UTC), name.
+fn entry_line(entry: &Entry) -> String {
+    let kind = if entry.is_folder() { 'd' } else { '-' };
+    let size = match entry.metadata.size {
+        Some(size) if !entry.is_folder() => size.to_string(),
+        _ => "-".to_owned(),
+    };
+    let modified = entry
+        .metadata
+        .modified_at
+        .or(Some(entry.node.updated_at))
+        .and_then(|ms| u64::try_from(ms).ok())
+        .map(|ms| {
+            humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_millis(ms)).to_string()
+        })
+        .unwrap_or_else(|| "-".to_owned());
+    let name = entry.name();
+    let shown = if name.chars().any(char::is_control) {
+        names::display_name(name)
+    } else {
+        name.to_owned()
+    };
+    let suffix = if entry.is_folder() { "/" } else { "" };
+    format!("{kind} {size:>12} {modified} {shown}{suffix}")
+}
+
+pub async fn ls(app: &App, remote: &str) -> Result<()> {
+    let drive = app.open_drive().await?;
+    let target = drive.resolve(remote).await?;
+    if !target.is_folder() {
+        if app.global.json {
+            output::json(
+                &json!({ "path": target.path, "entries": [entry_json(&target)], "failures": [] }),
+            )?;
+        } else {
+            output::line(&entry_line(&target))?;
+        }
+        return Ok(());
+    }
+
+    let listing = drive.list(&target).await?;
+    for (id, error) in &listing.failures {
+        eprintln!(
+            "error: {}: node {id} cannot be opened: {error}",
+            target.path
+        );
+    }
+    if app.global.json {
+        let entries: Vec<Value> = listing.entries.iter().map(entry_json).collect();
+        let failures: Vec<Value> = listing
+            .failures
+            .iter()
+            .map(|(id, error)| json!({ "id": id, "error": error.to_string() }))
+            .collect();
+        output::json(&json!({ "path": target.path, "entries": entries, "failures": failures }))?;
+    } else {
+        for entry in &listing.entries {
+            output::line(&entry_line(entry))?;
+        }
+    }
+    output::batch_result(
+        listing.failures.len(),
+        listing.failures.len() + listing.entries.len(),
+    )
+}
+
+pub async fn mkdir(app: &App, remote: &str, parents: bool) -> Result<()> {
+    let drive = app.open_drive().await?;
+    let components = names::split_remote_path(remote)?;
+    let Some((name, ancestors)) = components.split_last() else {
+        anyhow::bail!("{remote}: the root folder always exists");
+    };
+
+    let mut parent = drive.root().clone();
+    for ancestor in ancestors {
+        parent = if parents {
+            drive.ensure_folder(&parent, ancestor).await?
+        } else {
+            let path = names::join_remote(&parent.path, ancestor);
+            match drive.find_child(&parent, ancestor).await? {
+                Some(entry) if entry.is_folder() => entry,
+                Some(_) => return Err(ClientError::NotAFolder { path }.into()),
+                None => {
+                    return Err(anyhow::Error::from(ClientError::NotFound { path })
+                        .context("the parent folder is missing; pass -p to create it"));
+                }
+            }
+        };
+    }
+    let folder = if parents {
+        drive.ensure_folder(&parent, name).await?
+    } else {
+        drive.create_folder(&parent, name).await?
+    };
+
+    if app.global.json {
+        output::json(&entry_json(&folder))?;
+    } else {
+        app.message(&format!("Created {}", folder.path));
+    }
+    Ok(())
+}

@@ -1,0 +1,61 @@
+//! One module per group of commands.
+
+mod account;
+mod backup;
+mod drive;
+mod transfer;
+
+use anyhow::Result;
+
+use crate::app::App;
+use crate::cli::Command;
+
+/// Runs one command.
+pub async fn dispatch(app: &App, command: Command) -> Result<()> {
+    match command {
+        Command::Register {
+            email,
+            recovery_key_file,
+        } => account::register(app, &email, recovery_key_file.as_deref()).await,
+        Command::Login { email } => account::login(app, &email).await,
+        Command::Logout => account::logout(app).await,
+        Command::Whoami => account::whoami(app).await,
+        Command::Ls { remote } => drive::ls(app, &remote).await,
+        Command::Mkdir { remote, parents } => drive::mkdir(app, &remote, parents).await,
+        Command::Upload { paths, parallel } => transfer::upload(app, &paths, parallel.into()).await,
+        Command::Download {
+            remote,
+            local,
+            force,
+            parallel,
+        } => transfer::download(app, &remote, &local, force, parallel.into()).await,
+        Command::Backup {
+            source,
+            remote,
+            exclude,
+            dry_run,
+            parallel,
+        } => {
+            let options = backup::BackupOptions {
+                excludes: &exclude,
+                dry_run,
+                parallelism: parallel.into(),
+            };
+            backup::backup(app, &source, &remote, &options).await
+        }
+        Command::Restore {
+            remote,
+            destination,
+            force,
+            parallel,
+        } => {
+            let options = backup::RestoreOptions {
+                overwrite: force,
+                parallelism: parallel.into(),
+            };
+            backup::restore(app, &remote, &destination, &options).await
+        }
+        // Handled before the runtime starts.
+        Command::Completions { .. } => Ok(()),
+    }
+}

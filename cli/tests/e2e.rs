@@ -1,0 +1,367 @@
+//! End-to-end tests: the real `gauzian-server` on loopback with a temporary
+//! data directory, driven through the real `gauzian` binary on real files.
+//!
+//! The server binary must be built in the same target directory and profile
+//! as the test (`cargo build --workspace --bins`).
+
+// The helpers below run only inside tests, where a failed step should panic
+// with its location; clippy treats only `#[test]` functions as tests.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use rand::Rng;
+use tempfile::TempDir;
+
+const MIB: usize = 1024 * 1024;
+const PASSWORD: &str = "correct horse battery staple";
+/// Maximum time a single command may run before the test fails.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// A `gauzian-server` process, killed when dropped.
+struct Server {
+    child: Child,
+    url: String,
+    data_dir: TempDir,
+}
+
+impl Server {
+    fn start() -> Self {
+        let cli = Path::new(env!("CARGO_BIN_EXE_gauzian"));
+        let binary = cli.with_file_name("gauzian-server");
+        assert!(
+            binary.exists(),
+            "{} is missing: run `cargo build --workspace --bins` (same profile and target directory as the tests) first",
+            binary.display()
+        );
+        let data_dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(&binary)
+            .args(["--port", "0", "--data-dir"])
+            .arg(data_dir.path())
+            .env_remove("DATA_DIR")
+            .env_remove("DATABASE_URL")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+
+        let stdout = child.stdout.take().unwrap();
+        let (sender, receiver) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(url) = line.strip_prefix("listening on ") {
+                    let _ = sender.send(url.trim().to_owned());
+                }
+            }
+        });
+        let url = match receiver.recv_timeout(Duration::from_secs(60)) {
+            Ok(url) => url,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("gauzian-server printed no `listening on` line within 60 s");
+            }
+        };
+        assert!(
+            url.starts_with("http://127.0.0.1:"),
+            "unexpected address {url}"
+        );
+        Self {
+            child,
+            url,
+            data_dir,
+        }
+    }
+
+    /// Every regular file under the data directory.
+    fn stored_files(&self) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        let mut pending = vec![self.data_dir.path().to_owned()];
+        while let Some(directory) = pending.pop() {
+            for entry in std::fs::read_dir(&directory).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else {
+                    files.push(path);
+                }
+            }
+        }
+        files
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One user of the CLI: a configuration directory and a password file.
+struct User {
+    email: String,
+    server_url: String,
+    home: TempDir,
+}
+
+impl User {
+    fn new(server: &Server, email: &str, password: &str) -> Self {
+        let home = tempfile::tempdir().unwrap();
+        std::fs::write(home.path().join("password"), format!("{password}\n")).unwrap();
+        Self {
+            email: email.to_owned(),
+            server_url: server.url.clone(),
+            home,
+        }
+    }
+
+    fn config_dir(&self) -> PathBuf {
+        self.home.path().join("config")
+    }
+
+    fn password_file(&self) -> PathBuf {
+        self.home.path().join("password")
+    }
+
+    /// Runs `gauzian ARGS` and returns its output, failing after
+    /// [`COMMAND_TIMEOUT`].
+    fn run(&self, args: &[&str]) -> Output {
+        self.run_with_password(args, &self.password_file())
+    }
+
+    fn run_with_password(&self, args: &[&str], password_file: &Path) -> Output {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_gauzian"))
+            .args(args)
+            .env("GAUZIAN_CONFIG_DIR", self.config_dir())
+            .env("GAUZIAN_SERVER", &self.server_url)
+            .env("GAUZIAN_PASSWORD_FILE", password_file)
+            .env_remove("GAUZIAN_PROFILE")
+            .env_remove("GAUZIAN_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + COMMAND_TIMEOUT;
+        while child.try_wait().unwrap().is_none() {
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("gauzian {args:?} ran longer than {COMMAND_TIMEOUT:?}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        child.wait_with_output().unwrap()
+    }
+
+    /// Runs a command that must succeed and returns its stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(
+            output.status.success(),
+            "gauzian {args:?} failed with {}:\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    fn register(&self) {
+        let recovery = self.home.path().join("recovery-key.txt");
+        self.ok(&[
+            "register",
+            &self.email,
+            "--recovery-key-file",
+            recovery.to_str().unwrap(),
+        ]);
+    }
+}
+
+fn random_bytes(length: usize) -> Vec<u8> {
+    let mut bytes = vec![0u8; length];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes
+}
+
+fn mode_of(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn files_round_trip_byte_identical() {
+    let server = Server::start();
+    let user = User::new(&server, "ada@example.com", PASSWORD);
+    user.register();
+
+    let recovery = user.home.path().join("recovery-key.txt");
+    assert_eq!(mode_of(&recovery), 0o600);
+    let recovery_text = std::fs::read_to_string(&recovery).unwrap();
+    assert_eq!(recovery_text.trim().len(), 56 + 13, "{recovery_text:?}");
+    let session = user.config_dir().join("session.json");
+    assert_eq!(mode_of(&session), 0o600);
+    let session_text = std::fs::read_to_string(&session).unwrap();
+    assert!(!session_text.contains(PASSWORD));
+    assert!(!session_text.contains(recovery_text.trim()));
+
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("empty.bin", Vec::new()),
+        ("one byte", random_bytes(1)),
+        ("été – résumé.txt", random_bytes(5 * MIB)),
+        ("日本語.bin", random_bytes(5 * MIB + 1)),
+        ("Ελληνικά και العربية.dat", random_bytes(23 * MIB)),
+    ];
+    let source = user.home.path().join("source");
+    std::fs::create_dir(&source).unwrap();
+    let mut upload_args = vec!["upload".to_owned()];
+    for (name, data) in &files {
+        let path = source.join(name);
+        std::fs::write(&path, data).unwrap();
+        upload_args.push(path.to_str().unwrap().to_owned());
+    }
+    upload_args.push("/docs".to_owned());
+
+    user.ok(&["mkdir", "/docs"]);
+    let upload_args: Vec<&str> = upload_args.iter().map(String::as_str).collect();
+    user.ok(&upload_args);
+
+    let listing: serde_json::Value =
+        serde_json::from_str(&user.ok(&["ls", "/docs", "--json"])).unwrap();
+    let entries = listing["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), files.len());
+    for (name, data) in &files {
+        let entry = entries
+            .iter()
+            .find(|entry| entry["name"] == *name)
+            .unwrap_or_else(|| panic!("{name} missing from {listing}"));
+        assert_eq!(entry["size"], data.len() as u64, "{name}");
+        assert_eq!(entry["kind"], "file");
+    }
+
+    let target = user.home.path().join("downloads");
+    std::fs::create_dir(&target).unwrap();
+    for (name, data) in &files {
+        let remote = format!("/docs/{name}");
+        user.ok(&["download", &remote, target.to_str().unwrap()]);
+        let downloaded = std::fs::read(target.join(name)).unwrap();
+        assert!(downloaded == *data, "{name} differs after the round trip");
+        let source_time = std::fs::metadata(source.join(name))
+            .unwrap()
+            .modified()
+            .unwrap();
+        let target_time = std::fs::metadata(target.join(name))
+            .unwrap()
+            .modified()
+            .unwrap();
+        let drift = source_time
+            .duration_since(target_time)
+            .unwrap_or_else(|error| error.duration());
+        assert!(
+            drift < Duration::from_millis(1),
+            "{name}: modification time not restored"
+        );
+    }
+
+    let again = user.run(&["download", "/docs/one byte", target.to_str().unwrap()]);
+    assert!(
+        !again.status.success(),
+        "download overwrote a file without --force"
+    );
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    user.ok(&[
+        "download",
+        "/docs/one byte",
+        target.to_str().unwrap(),
+        "--force",
+    ]);
+}
+
+#[test]
+fn folder_upload_and_download_recursive() {
+    let server = Server::start();
+    let user = User::new(&server, "grace@example.com", PASSWORD);
+    user.register();
+
+    let tree = user.home.path().join("tree");
+    std::fs::create_dir_all(tree.join("a/b/c")).unwrap();
+    std::fs::create_dir_all(tree.join("empty")).unwrap();
+    std::fs::write(tree.join("top.txt"), b"top").unwrap();
+    std::fs::write(tree.join("a/b/c/deep.txt"), b"deep").unwrap();
+    user.ok(&["upload", tree.to_str().unwrap(), "/"]);
+
+    let listing: serde_json::Value =
+        serde_json::from_str(&user.ok(&["ls", "/tree/a/b/c", "--json"])).unwrap();
+    assert_eq!(listing["entries"][0]["name"], "deep.txt");
+
+    let restored = user.home.path().join("restored");
+    user.ok(&["download", "/tree", restored.to_str().unwrap()]);
+    assert_eq!(std::fs::read(restored.join("top.txt")).unwrap(), b"top");
+    assert_eq!(
+        std::fs::read(restored.join("a/b/c/deep.txt")).unwrap(),
+        b"deep"
+    );
+    assert!(restored.join("empty").is_dir());
+}
+
+#[test]
+fn wrong_password_fails_clearly() {
+    let server = Server::start();
+    let user = User::new(&server, "alan@example.com", PASSWORD);
+    user.register();
+    let wrong = user.home.path().join("wrong-password");
+    std::fs::write(&wrong, "not the password\n").unwrap();
+
+    let listing = user.run_with_password(&["ls", "/"], &wrong);
+    assert_eq!(listing.status.code(), Some(4));
+    let message = String::from_utf8_lossy(&listing.stderr);
+    assert!(message.contains("wrong password"), "{message}");
+    assert!(!message.contains("not the password"), "{message}");
+
+    let login = user.run_with_password(&["login", "alan@example.com"], &wrong);
+    assert_eq!(login.status.code(), Some(4));
+    let message = String::from_utf8_lossy(&login.stderr);
+    assert!(message.contains("wrong email or password"), "{message}");
+}
+
+#[test]
+fn tampered_chunk_fails_without_output() {
+    let server = Server::start();
+    let user = User::new(&server, "barbara@example.com", PASSWORD);
+    user.register();
+
+    let data = random_bytes(5 * MIB + 4096);
+    let local = user.home.path().join("secret.bin");
+    std::fs::write(&local, &data).unwrap();
+    user.ok(&["upload", local.to_str().unwrap(), "/"]);
+
+    // The second chunk contains 4096 plaintext bytes plus 30 bytes of overhead
+    // (version, flags, nonce, tag); no other stored file has that size.
+    let chunk = server
+        .stored_files()
+        .into_iter()
+        .find(|path| std::fs::metadata(path).unwrap().len() == 4096 + 30)
+        .expect("no stored file has the size of the second chunk");
+    let mut sealed = std::fs::read(&chunk).unwrap();
+    sealed[100] ^= 0x01;
+    std::fs::write(&chunk, &sealed).unwrap();
+
+    let target = user.home.path().join("out");
+    std::fs::create_dir(&target).unwrap();
+    let output = user.run(&["download", "/secret.bin", target.to_str().unwrap()]);
+    assert!(!output.status.success(), "a tampered download succeeded");
+    let message = String::from_utf8_lossy(&output.stderr);
+    // The server checks each stored chunk's SHA-256 and rejects an altered
+    // one. A server that served it anyway would fail the client's AES-GCM
+    // check instead, so either message is a correct failure.
+    assert!(
+        message.contains("corrupted") || message.contains("failed to decrypt"),
+        "{message}"
+    );
+    let left: Vec<_> = std::fs::read_dir(&target).unwrap().collect();
+    assert!(left.is_empty(), "the failed download left {left:?}");
+}
