@@ -27,6 +27,8 @@ pub struct StoredNode {
     pub node: Node,
     /// Owner of the tree the node belongs to.
     pub owner_id: Uuid,
+    /// When the node itself was moved to the trash, Unix milliseconds.
+    pub trashed_at: Option<i64>,
 }
 
 /// Builds, at compile time, a query selecting the node columns that
@@ -37,7 +39,7 @@ macro_rules! node_query {
     ($clauses:literal) => {
         concat!(
             "SELECT n.id, n.owner_id, n.parent_id, n.kind, n.wrapped_key, ",
-            "n.encrypted_metadata, n.created_at, n.updated_at, n.current_version_id, ",
+            "n.encrypted_metadata, n.created_at, n.updated_at, n.current_version_id, n.trashed_at, ",
             "v.chunk_count, v.ciphertext_size ",
             "FROM nodes n LEFT JOIN file_versions v ON v.id = n.current_version_id ",
             $clauses
@@ -78,6 +80,7 @@ pub fn stored_node_from_row(row: &AnyRow) -> ApiResult<StoredNode> {
             file,
         },
         owner_id: db::uuid_column(row, "owner_id")?,
+        trashed_at: row.try_get("trashed_at")?,
     })
 }
 

@@ -6,7 +6,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use gauzian_api::{CreateFolderRequest, Node, NodeKind, NodePage, PageQuery};
+use gauzian_api::{
+    CreateFolderRequest, MoveNodeRequest, Node, NodeKind, NodePage, PageQuery, UpdateNodeRequest,
+};
 use uuid::Uuid;
 
 use crate::access::{self, Role, StoredNode};
@@ -29,12 +31,22 @@ pub const MAX_NODE_KEY_LEN: usize = 1024;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/folders", post(create_folder))
-        .route("/api/nodes/{id}", get(node))
+        .route(
+            "/api/nodes/{id}",
+            get(node).patch(rename).delete(trash_node),
+        )
+        .route("/api/nodes/{id}/move", post(move_node))
         .route("/api/folders/{id}/children", get(children))
 }
 
 /// Checks the sizes of a node's wrapped key and metadata.
 pub fn check_node_blobs(wrapped_key: &[u8], encrypted_metadata: &[u8]) -> ApiResult<()> {
+    check_wrapped_key(wrapped_key)?;
+    check_metadata(encrypted_metadata)
+}
+
+/// Checks that a wrapped node key is 1 to [`MAX_NODE_KEY_LEN`] bytes.
+pub fn check_wrapped_key(wrapped_key: &[u8]) -> ApiResult<()> {
     if wrapped_key.is_empty() || wrapped_key.len() > MAX_NODE_KEY_LEN {
         return Err(ApiError::bad_request(
             "invalid_request",
@@ -44,6 +56,11 @@ pub fn check_node_blobs(wrapped_key: &[u8], encrypted_metadata: &[u8]) -> ApiRes
             ),
         ));
     }
+    Ok(())
+}
+
+/// Checks that a metadata blob is 1 to [`MAX_METADATA_LEN`] bytes.
+pub fn check_metadata(encrypted_metadata: &[u8]) -> ApiResult<()> {
     if encrypted_metadata.is_empty() || encrypted_metadata.len() > MAX_METADATA_LEN {
         return Err(ApiError::bad_request(
             "invalid_request",
@@ -133,6 +150,104 @@ async fn node(
     Ok(Json(stored.node))
 }
 
+async fn rename(
+    State(state): State<AppState>,
+    session: Session,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(request): ApiJson<UpdateNodeRequest>,
+) -> ApiResult<Json<Node>> {
+    check_metadata(request.encrypted_metadata.as_slice())?;
+    access::require_role(&state, session.user_id, id, Role::Editor).await?;
+
+    sqlx::query("UPDATE nodes SET encrypted_metadata = $2, updated_at = $3 WHERE id = $1")
+        .bind(id.to_string())
+        .bind(request.encrypted_metadata.into_vec())
+        .bind(now_millis())
+        .execute(state.db.pool())
+        .await?;
+    tracing::info!(node_id = %id, "node metadata replaced");
+
+    let (stored, _) = access::load_node(&state, session.user_id, id).await?;
+    Ok(Json(stored.node))
+}
+
+async fn move_node(
+    State(state): State<AppState>,
+    session: Session,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(request): ApiJson<MoveNodeRequest>,
+) -> ApiResult<Json<Node>> {
+    check_wrapped_key(request.wrapped_key.as_slice())?;
+    let (node, _) = access::require_role(&state, session.user_id, id, Role::Editor).await?;
+    if node.node.parent_id.is_none() {
+        return Err(ApiError::bad_request(
+            "invalid_move",
+            "a root folder cannot be moved",
+        ));
+    }
+    let parent = writable_folder(&state, session.user_id, request.parent_id).await?;
+    if parent.owner_id != node.owner_id {
+        return Err(ApiError::bad_request(
+            "invalid_move",
+            "a node can only move within the tree of its owner",
+        ));
+    }
+
+    // A folder cannot move into itself or below itself: that would cut the
+    // subtree off from the root.
+    let mut tx = state.db.begin_write().await?;
+    let cycle = sqlx::query(
+        "WITH RECURSIVE ancestors(id, parent_id) AS ( \
+             SELECT id, parent_id FROM nodes WHERE id = $1 \
+             UNION ALL \
+             SELECT n.id, n.parent_id FROM nodes n JOIN ancestors a ON n.id = a.parent_id) \
+         SELECT id FROM ancestors WHERE id = $2",
+    )
+    .bind(request.parent_id.to_string())
+    .bind(id.to_string())
+    .fetch_optional(&mut *tx)
+    .await?;
+    if cycle.is_some() {
+        return Err(ApiError::bad_request(
+            "invalid_move",
+            format!("folder {id} cannot move into itself or one of its subfolders"),
+        ));
+    }
+    sqlx::query("UPDATE nodes SET parent_id = $2, wrapped_key = $3, updated_at = $4 WHERE id = $1")
+        .bind(id.to_string())
+        .bind(request.parent_id.to_string())
+        .bind(request.wrapped_key.into_vec())
+        .bind(now_millis())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    tracing::info!(node_id = %id, parent_id = %request.parent_id, "node moved");
+
+    let (stored, _) = access::load_node(&state, session.user_id, id).await?;
+    Ok(Json(stored.node))
+}
+
+async fn trash_node(
+    State(state): State<AppState>,
+    session: Session,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<StatusCode> {
+    let (node, _) = access::require_role(&state, session.user_id, id, Role::Editor).await?;
+    if node.node.parent_id.is_none() {
+        return Err(ApiError::bad_request(
+            "invalid_request",
+            "a root folder cannot be trashed",
+        ));
+    }
+    sqlx::query("UPDATE nodes SET trashed_at = $2 WHERE id = $1 AND trashed_at IS NULL")
+        .bind(id.to_string())
+        .bind(now_millis())
+        .execute(state.db.pool())
+        .await?;
+    tracing::info!(node_id = %id, "node moved to the trash");
+    Ok(StatusCode::NO_CONTENT)
+}
+
 async fn children(
     State(state): State<AppState>,
     session: Session,
@@ -147,6 +262,25 @@ async fn children(
         ));
     }
 
+    let (after, limit) = page_bounds(&query)?;
+
+    // One row more than the page is fetched, which shows whether another
+    // page follows.
+    let rows = sqlx::query(node_query!(
+        "WHERE n.parent_id = $1 AND n.trashed_at IS NULL AND n.id > $2 ORDER BY n.id LIMIT $3"
+    ))
+    .bind(id.to_string())
+    .bind(after)
+    .bind(i64::from(limit) + 1)
+    .fetch_all(state.db.pool())
+    .await?;
+
+    Ok(Json(node_page(&rows, limit)?))
+}
+
+/// Reads the cursor and page size of a paged listing, returning the id to
+/// list after and the page size.
+pub fn page_bounds(query: &PageQuery) -> ApiResult<(String, u32)> {
     let limit = query.limit.unwrap_or(DEFAULT_PAGE_SIZE);
     if limit == 0 || limit > MAX_PAGE_SIZE {
         return Err(ApiError::bad_request(
@@ -154,8 +288,8 @@ async fn children(
             format!("limit must be 1 to {MAX_PAGE_SIZE}, got {limit}"),
         ));
     }
-    // Children are listed in id order, and the cursor is the id of the last
-    // child of the previous page, so the next page starts after it.
+    // Listings are in id order, and the cursor is the id of the last item of
+    // the previous page, so the next page starts after it.
     let after = match query.cursor.as_deref() {
         None | Some("") => String::new(),
         Some(cursor) => Uuid::from_str(cursor)
@@ -165,16 +299,12 @@ async fn children(
             .to_string(),
     };
 
-    // Fetching one row more than the page shows whether another page follows.
-    let rows = sqlx::query(node_query!(
-        "WHERE n.parent_id = $1 AND n.id > $2 ORDER BY n.id LIMIT $3"
-    ))
-    .bind(id.to_string())
-    .bind(after)
-    .bind(i64::from(limit) + 1)
-    .fetch_all(state.db.pool())
-    .await?;
+    Ok((after, limit))
+}
 
+/// Builds a page from rows fetched with one row more than `limit`, which
+/// shows whether another page follows.
+pub fn node_page(rows: &[sqlx::any::AnyRow], limit: u32) -> ApiResult<NodePage> {
     let mut items = rows
         .iter()
         .map(|row| access::stored_node_from_row(row).map(|stored| stored.node))
@@ -185,5 +315,5 @@ async fn children(
     } else {
         None
     };
-    Ok(Json(NodePage { items, next_cursor }))
+    Ok(NodePage { items, next_cursor })
 }

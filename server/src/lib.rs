@@ -25,6 +25,7 @@
 //! | `drive` | folders, nodes, listings |
 //! | `uploads` | chunked uploads |
 //! | `files` | manifests and chunk downloads |
+//! | `trash` | trash listing, restore and purge |
 //! | `health` | liveness and readiness probes |
 //! | `access` | roles on nodes |
 //! | `limits` | per-IP request limits |
@@ -47,6 +48,7 @@ mod startup;
 mod state;
 mod storage;
 pub mod telemetry;
+mod trash;
 mod uploads;
 
 pub use config::{Config, LogFormat};

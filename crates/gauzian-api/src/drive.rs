@@ -128,3 +128,19 @@ pub struct FileManifest {
     /// Chunks in order.
     pub chunks: Vec<ChunkInfo>,
 }
+
+/// `PATCH /api/nodes/{id}`: renames a node by replacing its metadata.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UpdateNodeRequest {
+    /// New metadata sealed under the node key.
+    pub encrypted_metadata: Bytes,
+}
+
+/// `POST /api/nodes/{id}/move`: moves a node under another folder.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MoveNodeRequest {
+    /// New parent folder.
+    pub parent_id: Uuid,
+    /// Node key re-wrapped under the new parent folder's key.
+    pub wrapped_key: Bytes,
+}

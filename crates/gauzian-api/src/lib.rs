@@ -15,6 +15,13 @@
 //! | GET | `/api/account/usage` | | [`Usage`] |
 //! | POST | `/api/folders` | [`CreateFolderRequest`] | 201 [`Node`] |
 //! | GET | `/api/nodes/{id}` | | [`Node`] |
+//! | PATCH | `/api/nodes/{id}` | [`UpdateNodeRequest`] | [`Node`] |
+//! | POST | `/api/nodes/{id}/move` | [`MoveNodeRequest`] | [`Node`] |
+//! | DELETE | `/api/nodes/{id}` (moves it to the trash) | | 204 |
+//! | GET | `/api/trash?cursor=&limit=` | | [`NodePage`] |
+//! | POST | `/api/trash/{id}/restore` | | [`Node`] |
+//! | DELETE | `/api/trash/{id}` (deletes it for good) | | 204 |
+//! | DELETE | `/api/trash` (empties the trash) | | 204 |
 //! | GET | `/api/folders/{id}/children?cursor=&limit=` | | [`NodePage`] |
 //! | POST | `/api/uploads` | [`StartUploadRequest`] | 201 [`UploadStatus`] |
 //! | GET | `/api/uploads/{version_id}` | | [`UploadStatus`] |
