@@ -32,6 +32,10 @@ struct Server {
 
 impl Server {
     fn start() -> Self {
+        Self::start_on(0, tempfile::tempdir().unwrap())
+    }
+
+    fn start_on(port: u16, data_dir: TempDir) -> Self {
         let cli = Path::new(env!("CARGO_BIN_EXE_gauzian"));
         let binary = cli.with_file_name("gauzian-server");
         assert!(
@@ -39,9 +43,10 @@ impl Server {
             "{} is missing: run `cargo build --workspace --bins` (same profile and target directory as the tests) first",
             binary.display()
         );
-        let data_dir = tempfile::tempdir().unwrap();
         let mut child = Command::new(&binary)
-            .args(["--port", "0", "--data-dir"])
+            .arg("--port")
+            .arg(port.to_string())
+            .arg("--data-dir")
             .arg(data_dir.path())
             .env_remove("DATA_DIR")
             .env_remove("DATABASE_URL")
@@ -77,6 +82,19 @@ impl Server {
             url,
             data_dir,
         }
+    }
+
+    /// Stops the server, runs `between`, and starts it again on the same port
+    /// and data directory.
+    fn restart_after(self, between: impl FnOnce()) -> Self {
+        let port: u16 = self.url.rsplit(':').next().unwrap().parse().unwrap();
+        let mut this = self;
+        let _ = this.child.kill();
+        let _ = this.child.wait();
+        between();
+        let data_dir = std::mem::replace(&mut this.data_dir, tempfile::tempdir().unwrap());
+        drop(this);
+        Self::start_on(port, data_dir)
     }
 
     /// Every regular file under the data directory.
@@ -364,4 +382,132 @@ fn tampered_chunk_fails_without_output() {
     );
     let left: Vec<_> = std::fs::read_dir(&target).unwrap().collect();
     assert!(left.is_empty(), "the failed download left {left:?}");
+}
+
+#[test]
+fn backup_twice_sends_nothing_new() {
+    let server = Server::start();
+    let user = User::new(&server, "edsger@example.com", PASSWORD);
+    user.register();
+
+    let source = user.home.path().join("photos");
+    std::fs::create_dir_all(source.join("2026/été")).unwrap();
+    std::fs::create_dir_all(source.join("cache")).unwrap();
+    std::fs::write(source.join("2026/été/plage.jpg"), random_bytes(MIB + 7)).unwrap();
+    std::fs::write(source.join("notes.txt"), b"notes").unwrap();
+    std::fs::write(source.join("cache/skip.tmp"), b"excluded").unwrap();
+    let source_arg = source.to_str().unwrap();
+
+    let first: serde_json::Value = serde_json::from_str(&user.ok(&[
+        "backup",
+        source_arg,
+        "/backup/photos",
+        "--exclude",
+        "cache/",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(first["new"], 2, "{first}");
+    assert_eq!(first["bytes_sent"], (MIB + 7 + 5) as u64, "{first}");
+
+    let second: serde_json::Value = serde_json::from_str(&user.ok(&[
+        "backup",
+        source_arg,
+        "/backup/photos",
+        "--exclude",
+        "cache/",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(second["new"], 0, "{second}");
+    assert_eq!(second["unchanged"], 2, "{second}");
+    assert_eq!(second["bytes_sent"], 0, "{second}");
+
+    let restored = user.home.path().join("restored");
+    let summary: serde_json::Value = serde_json::from_str(&user.ok(&[
+        "restore",
+        "/backup/photos",
+        restored.to_str().unwrap(),
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(summary["restored"], 2, "{summary}");
+    assert_eq!(
+        std::fs::read(restored.join("2026/été/plage.jpg")).unwrap(),
+        std::fs::read(source.join("2026/été/plage.jpg")).unwrap()
+    );
+    assert!(
+        !restored.join("cache").exists(),
+        "an excluded folder was backed up"
+    );
+}
+
+#[test]
+fn interrupted_upload_resumes_after_restart() {
+    let server = Server::start();
+    let user = User::new(&server, "frances@example.com", PASSWORD);
+    user.register();
+
+    let data = random_bytes(60 * MIB);
+    let local = user.home.path().join("large.bin");
+    std::fs::write(&local, &data).unwrap();
+
+    // Starts the upload, and stops the server once a first chunk is stored.
+    let mut upload = Command::new(env!("CARGO_BIN_EXE_gauzian"))
+        .args(["upload", local.to_str().unwrap(), "/", "--parallel", "1"])
+        .env("GAUZIAN_CONFIG_DIR", user.config_dir())
+        .env("GAUZIAN_SERVER", &user.server_url)
+        .env("GAUZIAN_PASSWORD_FILE", user.password_file())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !server
+        .stored_files()
+        .iter()
+        .any(|path| std::fs::metadata(path).is_ok_and(|info| info.len() == (5 * MIB + 30) as u64))
+    {
+        assert!(Instant::now() < deadline, "no chunk was stored within 60 s");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let server = server.restart_after(|| {
+        // The client retries for about 15 s, then gives up and keeps its
+        // pending upload record.
+        let deadline = Instant::now() + COMMAND_TIMEOUT;
+        while upload.try_wait().unwrap().is_none() {
+            assert!(
+                Instant::now() < deadline,
+                "the interrupted upload never ended"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    });
+    let interrupted = upload.wait_with_output().unwrap();
+    assert!(
+        !interrupted.status.success(),
+        "the upload finished although the server stopped"
+    );
+    let pending = std::fs::read_dir(user.config_dir().join("uploads"))
+        .unwrap()
+        .count();
+    assert_eq!(pending, 1, "no pending upload was recorded");
+
+    let resumed = user.run(&["upload", local.to_str().unwrap(), "/", "-v"]);
+    let log = String::from_utf8_lossy(&resumed.stderr);
+    assert!(resumed.status.success(), "{log}");
+    assert!(log.contains("resuming upload"), "{log}");
+    let pending = std::fs::read_dir(user.config_dir().join("uploads"))
+        .unwrap()
+        .count();
+    assert_eq!(pending, 0, "the pending upload record was not removed");
+
+    let target = user.home.path().join("large.out");
+    user.ok(&["download", "/large.bin", target.to_str().unwrap()]);
+    assert!(
+        std::fs::read(&target).unwrap() == data,
+        "the resumed upload differs"
+    );
+    drop(server);
 }
