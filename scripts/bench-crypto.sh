@@ -326,20 +326,20 @@ TEXT
   run, where ours is the median of single chunks.
 - PBKDF2: \`openssl kdf -keylen 32 -kdfopt digest:SHA256 ... -kdfopt iter:310000 PBKDF2\`,
   one process per derivation: the median of $runs processes
-  (${openssl[kdf_raw_cpu]} ms CPU) minus the median of the same command at 1
-  iteration (${openssl[kdf_baseline_cpu]} ms CPU, mostly process start-up).
+  ($(ms "${openssl[kdf_raw_cpu]}") ms CPU) minus the median of the same command at 1
+  iteration ($(ms "${openssl[kdf_baseline_cpu]}") ms CPU, mostly process start-up).
 - RSA-4096 key generation: \`openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:4096\`,
   the median of $keygen_runs processes, start-up included. CPU time, OpenSSL:
-  min ${openssl[keygen_min_cpu]} ms, max ${openssl[keygen_max_cpu]} ms; ours:
-  min ${ours[rsa4096_keygen_min_ms_cpu]:-?} ms, max ${ours[rsa4096_keygen_max_ms_cpu]:-?} ms.
+  min $(ms "${openssl[keygen_min_cpu]}") ms, max $(ms "${openssl[keygen_max_cpu]}") ms; ours:
+  min $(ms "${ours[rsa4096_keygen_min_ms_cpu]}") ms, max $(ms "${ours[rsa4096_keygen_max_ms_cpu]}") ms.
 - RSA-OAEP unwrap: \`openssl pkeyutl -decrypt\` with \`rsa_padding_mode:oaep\`,
   \`rsa_oaep_md:sha256\` and \`rsa_mgf1_md:sha256\` on a 32-byte key, one
   process per decryption, so process start-up is subtracted. Processes run in
-  alternating blocks of 10 decryptions and 10 baseline runs, each block timed
-  as a whole: the median over $runs blocks of the mean decryption
-  (${openssl[decrypt_raw_cpu]} ms CPU) minus that of a baseline measured the
-  same way, \`openssl pkeyutl -encrypt\` with the same
-  private key file (${openssl[decrypt_baseline_cpu]} ms CPU). The baseline
+  alternating blocks of 10 decryptions and 10 baseline runs, and each block is
+  timed as a whole. The figure is the median over $runs blocks of the mean
+  decryption ($(ms "${openssl[decrypt_raw_cpu]}") ms CPU) minus the same median for a
+  baseline, \`openssl pkeyutl -encrypt\` with the same private key file
+  ($(ms "${openssl[decrypt_baseline_cpu]}") ms CPU). The baseline
   keeps one public-key operation, so the difference understates OpenSSL's
   time a little, which makes the target stricter. Cross-check with many
   private-key operations in one process: \`openssl speed -seconds $seconds rsa4096\`
