@@ -7,8 +7,8 @@
 #                                [--output FILE] [--no-write]
 #
 #   --seconds N      duration of each `openssl speed` run (default 3)
-#   --runs N         repetitions of each timed OpenSSL command for PBKDF2 and
-#                    RSA-OAEP decryption (default 21)
+#   --runs N         processes per OpenSSL PBKDF2 figure, and blocks of 10
+#                    processes per RSA-OAEP figure (default 21)
 #   --keygen-runs N  RSA-4096 key generations, for OpenSSL and for us
 #                    (default 21; at least 20 unless --no-write)
 #   --output FILE    document to update (default docs/benchmarks.md)
@@ -27,7 +27,7 @@ output="$repo_root/docs/benchmarks.md"
 write=1
 
 usage() {
-    sed -n '6,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '6,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
 }
 
 while [ $# -gt 0 ]; do
