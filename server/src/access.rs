@@ -1,4 +1,4 @@
-//! Who may do what with a node. Every route that takes a node id resolves the
+//! Roles on nodes. Every route that takes a node id resolves the
 //! caller's role here. A node the caller has no role on is reported exactly
 //! like a node that does not exist.
 
@@ -14,6 +14,8 @@ use crate::state::AppState;
 /// A caller's role on a node, from least to most powerful.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Role {
+    /// Reads the node and its subtree.
+    Viewer,
     /// Also adds, renames, moves within the share and deletes to trash.
     Editor,
     /// Owns the tree: everything, including sharing and purging.
@@ -101,7 +103,30 @@ pub async fn load_node(
     if stored.owner_id == user_id {
         return Ok((stored, Role::Owner));
     }
-    Err(ApiError::NotFound)
+
+    // An accepted share of the node or of any ancestor grants its role; with
+    // several, the strongest applies.
+    let rows = sqlx::query(
+        "WITH RECURSIVE ancestors(id, parent_id) AS ( \
+             SELECT id, parent_id FROM nodes WHERE id = $1 \
+             UNION ALL \
+             SELECT n.id, n.parent_id FROM nodes n JOIN ancestors a ON n.id = a.parent_id) \
+         SELECT s.role FROM shares s JOIN ancestors a ON s.node_id = a.id \
+         WHERE s.recipient_id = $2 AND s.status = 'accepted'",
+    )
+    .bind(node_id.to_string())
+    .bind(user_id.to_string())
+    .fetch_all(state.db.pool())
+    .await?;
+    let mut best = None;
+    for row in &rows {
+        let role = match row.try_get::<String, _>("role")?.as_str() {
+            "editor" => Role::Editor,
+            _ => Role::Viewer,
+        };
+        best = best.max(Some(role));
+    }
+    best.map(|role| (stored, role)).ok_or(ApiError::NotFound)
 }
 
 /// Loads a node on which the caller has at least `required`. A caller who

@@ -15,7 +15,7 @@ use tracing::Level;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::{auth, drive, files, health, metrics, trash, uploads};
+use crate::{auth, drive, files, health, metrics, shares, trash, uploads};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -50,6 +50,7 @@ pub fn router(state: AppState, config: &Config) -> anyhow::Result<Router> {
         .merge(uploads::router())
         .merge(files::router())
         .merge(trash::router())
+        .merge(shares::router())
         .merge(health::router())
         .route("/metrics", get(metrics::render))
         .fallback(|| async { ApiError::NotFound })

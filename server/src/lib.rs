@@ -26,6 +26,7 @@
 //! | `uploads` | chunked uploads |
 //! | `files` | manifests and chunk downloads |
 //! | `trash` | trash listing, restore and purge |
+//! | `shares` | public keys, shares and their roles |
 //! | `health` | liveness and readiness probes |
 //! | `access` | roles on nodes |
 //! | `limits` | per-IP request limits |
@@ -44,6 +45,7 @@ mod files;
 mod health;
 mod limits;
 mod metrics;
+mod shares;
 mod startup;
 mod state;
 mod storage;

@@ -22,6 +22,13 @@
 //! | POST | `/api/trash/{id}/restore` | | [`Node`] |
 //! | DELETE | `/api/trash/{id}` (deletes it for good) | | 204 |
 //! | DELETE | `/api/trash` (empties the trash) | | 204 |
+//! | GET | `/api/users/public-key?email=` | | [`UserPublicKey`] |
+//! | POST | `/api/shares` | [`CreateShareRequest`] | 201 [`Share`] |
+//! | GET | `/api/shares/incoming` | | `Vec<`[`Share`]`>` |
+//! | GET | `/api/shares/outgoing` | | `Vec<`[`Share`]`>` |
+//! | POST | `/api/shares/{id}/accept` | | [`Share`] |
+//! | PATCH | `/api/shares/{id}` | [`UpdateShareRequest`] | [`Share`] |
+//! | DELETE | `/api/shares/{id}` (owner revokes, recipient declines) | | 204 |
 //! | GET | `/api/folders/{id}/children?cursor=&limit=` | | [`NodePage`] |
 //! | POST | `/api/uploads` | [`StartUploadRequest`] | 201 [`UploadStatus`] |
 //! | GET | `/api/uploads/{version_id}` | | [`UploadStatus`] |
@@ -42,11 +49,13 @@ mod auth;
 mod bytes;
 mod drive;
 mod error;
+mod shares;
 
 pub use auth::*;
 pub use bytes::Bytes;
 pub use drive::*;
 pub use error::*;
+pub use shares::*;
 
 /// Size of one plaintext chunk: 5 MiB.
 pub const CHUNK_PLAINTEXT_SIZE: u64 = 5 * 1024 * 1024;
