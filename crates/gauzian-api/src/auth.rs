@@ -132,3 +132,53 @@ pub struct Usage {
     /// Storage quota in bytes; `None` when the server sets no quota.
     pub quota_bytes: Option<u64>,
 }
+
+/// `POST /api/account/password`: replaces the password-derived keys. The
+/// client proves the current password and re-wraps the private key; no file
+/// is re-encrypted. Every session of the account ends, this one included.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChangePasswordRequest {
+    /// Authentication key derived from the current password.
+    pub current_auth_key: Bytes,
+    /// Authentication key derived from the new password (32 bytes).
+    pub new_auth_key: Bytes,
+    /// Parameters the new keys were derived with.
+    pub kdf: KdfParams,
+    /// Private key wrapped under the new password key-encryption key.
+    pub wrapped_private_key: Bytes,
+}
+
+/// `POST /api/auth/recovery/key`: fetches the recovery wrapping of the
+/// private key, for a user who forgot the password.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RecoveryKeyRequest {
+    /// Account email.
+    pub email: String,
+    /// Authentication key derived from the recovery key.
+    pub recovery_auth_key: Bytes,
+}
+
+/// The private key wrapped under the recovery key-encryption key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RecoveryKeyResponse {
+    /// Private key wrapped under the recovery key-encryption key.
+    pub recovery_wrapped_private_key: Bytes,
+    /// RSA public key, SPKI DER, to check the unwrapped private key against.
+    pub public_key: Bytes,
+}
+
+/// `POST /api/auth/recovery/reset`: sets a new password with the recovery
+/// key. Every session of the account ends.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResetPasswordRequest {
+    /// Account email.
+    pub email: String,
+    /// Authentication key derived from the recovery key.
+    pub recovery_auth_key: Bytes,
+    /// Authentication key derived from the new password (32 bytes).
+    pub new_auth_key: Bytes,
+    /// Parameters the new keys were derived with.
+    pub kdf: KdfParams,
+    /// Private key wrapped under the new password key-encryption key.
+    pub wrapped_private_key: Bytes,
+}

@@ -13,6 +13,9 @@
 //! | POST | `/api/auth/logout` | | 204 |
 //! | GET | `/api/account` | | [`Account`] |
 //! | GET | `/api/account/usage` | | [`Usage`] |
+//! | POST | `/api/account/password` | [`ChangePasswordRequest`] | 204 |
+//! | POST | `/api/auth/recovery/key` | [`RecoveryKeyRequest`] | [`RecoveryKeyResponse`] |
+//! | POST | `/api/auth/recovery/reset` | [`ResetPasswordRequest`] | 204 |
 //! | POST | `/api/folders` | [`CreateFolderRequest`] | 201 [`Node`] |
 //! | GET | `/api/nodes/{id}` | | [`Node`] |
 //! | PATCH | `/api/nodes/{id}` | [`UpdateNodeRequest`] | [`Node`] |

@@ -1,6 +1,7 @@
 //! Accounts: pre-login, registration, login, logout and the account itself.
 
 pub mod password;
+mod recovery;
 pub mod session;
 
 use std::time::Duration;
@@ -36,11 +37,11 @@ const MIN_KDF_ITERATIONS: u32 = 100_000;
 const MAX_KDF_ITERATIONS: u32 = 10_000_000;
 /// Length of the KDF salt and of both authentication keys, in bytes.
 const SALT_LEN: usize = 16;
-const AUTH_KEY_LEN: usize = 32;
+pub(crate) const AUTH_KEY_LEN: usize = 32;
 /// Upper bounds on opaque key material, well above RSA-4096 sizes (an SPKI
 /// DER public key is about 550 bytes, a wrapped PKCS#8 key about 2.4 KB).
 const MAX_PUBLIC_KEY_LEN: usize = 4096;
-const MAX_WRAPPED_KEY_LEN: usize = 8192;
+pub(crate) const MAX_WRAPPED_KEY_LEN: usize = 8192;
 /// Upper bound on one encrypted metadata blob.
 pub const MAX_METADATA_LEN: usize = 64 * 1024;
 /// Longest accepted email, per RFC 5321's path limit.
@@ -62,6 +63,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/auth/logout", post(logout))
         .route("/api/account", get(account))
         .route("/api/account/usage", get(usage))
+        .route("/api/account/password", post(recovery::change_password))
+        .route("/api/auth/recovery/key", post(recovery::recovery_key))
+        .route("/api/auth/recovery/reset", post(recovery::reset_password))
 }
 
 /// Normalizes an email for lookup and uniqueness: trimmed and lowercased.
@@ -117,7 +121,7 @@ async fn prelogin(
     Ok(Json(PreloginResponse { kdf }))
 }
 
-fn check_len(field: &str, value: &Bytes, min: usize, max: usize) -> ApiResult<()> {
+pub(crate) fn check_len(field: &str, value: &Bytes, min: usize, max: usize) -> ApiResult<()> {
     if value.len() < min || value.len() > max {
         let expected = if min == max {
             format!("{min} bytes")
@@ -132,22 +136,27 @@ fn check_len(field: &str, value: &Bytes, min: usize, max: usize) -> ApiResult<()
     Ok(())
 }
 
+/// Checks the iteration count and salt length of client KDF parameters.
+pub(crate) fn check_kdf(kdf: &KdfParams) -> ApiResult<()> {
+    if !(MIN_KDF_ITERATIONS..=MAX_KDF_ITERATIONS).contains(&kdf.iterations) {
+        return Err(ApiError::bad_request(
+            "invalid_kdf",
+            format!(
+                "kdf.iterations must be between {MIN_KDF_ITERATIONS} and {MAX_KDF_ITERATIONS}, got {}",
+                kdf.iterations
+            ),
+        ));
+    }
+    check_len("kdf.salt", &kdf.salt, SALT_LEN, SALT_LEN)
+}
+
 async fn register(
     State(state): State<AppState>,
     _limit: AuthRateLimit,
     ApiJson(request): ApiJson<RegisterRequest>,
 ) -> ApiResult<impl IntoResponse> {
     let email = normalize_email(&request.email)?;
-    if !(MIN_KDF_ITERATIONS..=MAX_KDF_ITERATIONS).contains(&request.kdf.iterations) {
-        return Err(ApiError::bad_request(
-            "invalid_kdf",
-            format!(
-                "kdf.iterations must be between {MIN_KDF_ITERATIONS} and {MAX_KDF_ITERATIONS}, got {}",
-                request.kdf.iterations
-            ),
-        ));
-    }
-    check_len("kdf.salt", &request.kdf.salt, SALT_LEN, SALT_LEN)?;
+    check_kdf(&request.kdf)?;
     check_len("auth_key", &request.auth_key, AUTH_KEY_LEN, AUTH_KEY_LEN)?;
     check_len(
         "recovery_auth_key",
@@ -270,28 +279,19 @@ async fn login(
     let email_key = lockout_key(&state, &email)?;
     let now = now_millis();
 
-    // A locked email is rejected before its key is checked, so guessing
-    // goes no faster during the lockout, even with the right key.
-    let lock = sqlx::query("SELECT locked_until FROM login_failures WHERE email_key = $1")
-        .bind(&email_key)
-        .fetch_optional(state.db.pool())
-        .await?;
-    if let Some(lock) = lock {
-        let locked_until: i64 = lock.try_get("locked_until")?;
-        if locked_until > now {
-            tracing::info!(outcome = "locked", "login rejected: account locked");
-            state.metrics.auth_attempt("locked");
-            return Err(locked_error(locked_until - now));
-        }
-    }
+    ensure_not_locked(&state, &email_key, now).await?;
 
-    let row = sqlx::query("SELECT id, auth_hash FROM users WHERE email = $1")
+    let row = sqlx::query("SELECT id, auth_hash, sessions_valid_after FROM users WHERE email = $1")
         .bind(&email)
         .fetch_optional(state.db.pool())
         .await?;
-    let (user_id, stored_hash) = match &row {
-        Some(row) => (Some(db::uuid_column(row, "id")?), row.try_get("auth_hash")?),
-        None => (None, state.settings.dummy_auth_hash.clone()),
+    let (user_id, stored_hash, sessions_valid_after) = match &row {
+        Some(row) => (
+            Some(db::uuid_column(row, "id")?),
+            row.try_get("auth_hash")?,
+            row.try_get("sessions_valid_after")?,
+        ),
+        None => (None, state.settings.dummy_auth_hash.clone(), 0),
     };
 
     let matches = password::verify_key(request.auth_key.into_vec(), stored_hash).await?;
@@ -309,9 +309,11 @@ async fn login(
         .execute(state.db.pool())
         .await?;
 
-    let issued = state
-        .sessions
-        .issue(user_id, state.settings.token_lifetime_seconds)?;
+    let issued = state.sessions.issue(
+        user_id,
+        state.settings.token_lifetime_seconds,
+        sessions_valid_after,
+    )?;
     let account = load_account(&state, user_id).await?;
     tracing::info!(%user_id, "login succeeded");
     state.metrics.auth_attempt("success");
@@ -334,8 +336,33 @@ async fn login(
     Ok((headers, Json(response)))
 }
 
+/// Rejects a locked email before its key is checked, so guessing goes no
+/// faster during the lockout, even with the right key.
+pub(crate) async fn ensure_not_locked(
+    state: &AppState,
+    email_key: &str,
+    now: i64,
+) -> ApiResult<()> {
+    let lock = sqlx::query("SELECT locked_until FROM login_failures WHERE email_key = $1")
+        .bind(email_key)
+        .fetch_optional(state.db.pool())
+        .await?;
+    if let Some(lock) = lock {
+        let locked_until: i64 = lock.try_get("locked_until")?;
+        if locked_until > now {
+            tracing::info!(
+                outcome = "locked",
+                "authentication rejected: account locked"
+            );
+            state.metrics.auth_attempt("locked");
+            return Err(locked_error(locked_until - now));
+        }
+    }
+    Ok(())
+}
+
 /// Derives the key of an email's row in `login_failures`.
-fn lockout_key(state: &AppState, email: &str) -> ApiResult<String> {
+pub(crate) fn lockout_key(state: &AppState, email: &str) -> ApiResult<String> {
     let mut mac =
         HmacSha256::new_from_slice(&state.settings.prelogin_key).map_err(ApiError::internal)?;
     mac.update(b"login-failures\0");
@@ -357,7 +384,11 @@ fn locked_error(remaining_millis: i64) -> ApiError {
 
 /// Counts a failed login and locks the email once it reaches
 /// [`MAX_LOGIN_FAILURES`] within [`LOCKOUT`]. Returns true when it locked.
-async fn record_login_failure(state: &AppState, email_key: &str, now: i64) -> ApiResult<bool> {
+pub(crate) async fn record_login_failure(
+    state: &AppState,
+    email_key: &str,
+    now: i64,
+) -> ApiResult<bool> {
     let lockout_millis = i64::try_from(LOCKOUT.as_millis()).map_err(ApiError::internal)?;
     let mut tx = state.db.begin_write().await?;
 

@@ -66,9 +66,16 @@ impl SessionKeys {
         })
     }
 
-    /// Issues a token for `user_id` valid for `lifetime_seconds`.
-    pub fn issue(&self, user_id: Uuid, lifetime_seconds: u64) -> Result<IssuedToken, ApiError> {
-        let issued_at = now_millis() / 1000;
+    /// Issues a token for `user_id` valid for `lifetime_seconds`. Its `iat`
+    /// is at least `sessions_valid_after`, so that a login in the same second
+    /// as a password change gets a token that the change does not end.
+    pub fn issue(
+        &self,
+        user_id: Uuid,
+        lifetime_seconds: u64,
+        sessions_valid_after: i64,
+    ) -> Result<IssuedToken, ApiError> {
+        let issued_at = (now_millis() / 1000).max(sessions_valid_after);
         let lifetime = i64::try_from(lifetime_seconds).unwrap_or(i64::MAX);
         let claims = Claims {
             sub: user_id,
@@ -110,10 +117,11 @@ impl FromRequestParts<AppState> for Session {
         let token = token_from_headers(parts).ok_or(ApiError::Unauthorized)?;
         let claims = state.sessions.verify(token).ok_or(ApiError::Unauthorized)?;
 
-        // One query checks that the account still exists and that the token
-        // was not revoked by a logout.
+        // One query checks that the account still exists, that the token was
+        // not revoked by a logout, and when the account's sessions start.
         let row = sqlx::query(
-            "SELECT (SELECT COUNT(*) FROM revoked_tokens WHERE token_id = $2) AS revoked \
+            "SELECT sessions_valid_after, \
+             (SELECT COUNT(*) FROM revoked_tokens WHERE token_id = $2) AS revoked \
              FROM users WHERE id = $1",
         )
         .bind(claims.sub.to_string())
@@ -123,6 +131,11 @@ impl FromRequestParts<AppState> for Session {
         .ok_or(ApiError::Unauthorized)?;
         let revoked: i64 = row.try_get("revoked")?;
         if revoked > 0 {
+            return Err(ApiError::Unauthorized);
+        }
+        // A password change or reset ends the sessions opened before it.
+        let valid_after: i64 = row.try_get("sessions_valid_after")?;
+        if claims.iat < valid_after {
             return Err(ApiError::Unauthorized);
         }
 
