@@ -117,6 +117,58 @@ pub enum Command {
         #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=32))]
         parallel: u16,
     },
+    /// Move or rename a file or folder
+    Mv {
+        /// Remote path to move
+        source: String,
+        /// Existing remote folder to move into, or the new path
+        destination: String,
+    },
+    /// Move files or folders to the trash
+    Rm {
+        /// Remote paths
+        #[arg(required = true)]
+        remotes: Vec<String>,
+    },
+    /// List, restore or empty the trash
+    Trash {
+        #[command(subcommand)]
+        action: TrashAction,
+    },
+    /// Share a file or folder with another account
+    Share {
+        /// Remote path to share
+        remote: String,
+        /// Email of the account to share with
+        email: String,
+        /// Role granted on the node and everything below it
+        #[arg(long, value_enum, default_value_t = Role::Viewer)]
+        role: Role,
+        /// Expected key fingerprint of the recipient (32 hex digits); the
+        /// share is refused when the server returns another key
+        #[arg(long, value_name = "FINGERPRINT")]
+        fingerprint: Option<String>,
+    },
+    /// List shares made to this account and by it
+    Shares,
+    /// Accept a share made to this account; it is then reachable as
+    /// `shared:NAME/...`
+    Accept {
+        /// Share id, as `gauzian shares` prints it
+        id: uuid::Uuid,
+    },
+    /// Decline (or leave) a share made to this account
+    Decline {
+        /// Share id
+        id: uuid::Uuid,
+    },
+    /// Revoke a share this account made
+    Unshare {
+        /// Share id, or the shared remote path followed by EMAIL
+        target: String,
+        /// Recipient email, when TARGET is a path
+        email: Option<String>,
+    },
     /// Copy a local folder's content into a remote folder, sending only new
     /// and changed files
     Backup {
@@ -151,5 +203,32 @@ pub enum Command {
     Completions {
         /// Shell to generate for
         shell: clap_complete::Shell,
+    },
+}
+
+/// Role of a share.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Role {
+    /// Reads the node and everything below it
+    Viewer,
+    /// Also adds, renames, moves and deletes below it
+    Editor,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrashAction {
+    /// List what is in the trash, with the path each item had
+    List,
+    /// Put items back where they were, by path (as `trash list` shows it) or id
+    Restore {
+        /// Former remote paths or node ids
+        #[arg(required = true)]
+        items: Vec<String>,
+    },
+    /// Delete everything in the trash for good
+    Empty {
+        /// Do not ask for confirmation
+        #[arg(long)]
+        yes: bool,
     },
 }

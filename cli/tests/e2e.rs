@@ -511,3 +511,141 @@ fn interrupted_upload_resumes_after_restart() {
     );
     drop(server);
 }
+
+#[test]
+fn move_rename_trash_and_restore() {
+    let server = Server::start();
+    let user = User::new(&server, "hedy@example.com", PASSWORD);
+    user.register();
+    let local = user.home.path().join("draft.txt");
+    std::fs::write(&local, b"draft").unwrap();
+    user.ok(&["mkdir", "/inbox"]);
+    user.ok(&["mkdir", "/archive/2026", "-p"]);
+    user.ok(&["upload", local.to_str().unwrap(), "/inbox"]);
+
+    user.ok(&["mv", "/inbox/draft.txt", "/archive/2026/final – été.txt"]);
+    let names = |remote: &str| -> Vec<String> {
+        let listing: serde_json::Value =
+            serde_json::from_str(&user.ok(&["ls", remote, "--json"])).unwrap();
+        listing["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|entry| entry["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(names("/inbox").is_empty());
+    assert_eq!(names("/archive/2026"), ["final – été.txt"]);
+
+    let into_itself = user.run(&["mv", "/archive", "/archive/2026"]);
+    assert!(!into_itself.status.success(), "a folder moved into itself");
+
+    user.ok(&["rm", "/archive/2026/final – été.txt"]);
+    assert!(names("/archive/2026").is_empty());
+    let trash: serde_json::Value =
+        serde_json::from_str(&user.ok(&["trash", "list", "--json"])).unwrap();
+    assert_eq!(
+        trash["entries"][0]["path"], "/archive/2026/final – été.txt",
+        "{trash}"
+    );
+
+    user.ok(&["trash", "restore", "/archive/2026/final – été.txt"]);
+    let target = user.home.path().join("back.txt");
+    user.ok(&[
+        "download",
+        "/archive/2026/final – été.txt",
+        target.to_str().unwrap(),
+    ]);
+    assert_eq!(std::fs::read(&target).unwrap(), b"draft");
+
+    user.ok(&["rm", "/archive"]);
+    user.ok(&["trash", "empty", "--yes"]);
+    let trash: serde_json::Value =
+        serde_json::from_str(&user.ok(&["trash", "list", "--json"])).unwrap();
+    assert!(trash["entries"].as_array().unwrap().is_empty(), "{trash}");
+    let missing = user.run(&["ls", "/archive"]);
+    assert!(!missing.status.success());
+}
+
+#[test]
+fn share_with_viewer_then_revoke() {
+    let server = Server::start();
+    let owner = User::new(&server, "owner@example.com", PASSWORD);
+    let viewer = User::new(&server, "viewer@example.com", "another long password");
+    owner.register();
+    viewer.register();
+
+    let report = owner.home.path().join("rapport été.pdf");
+    let data = random_bytes(MIB + 3);
+    std::fs::write(&report, &data).unwrap();
+    owner.ok(&["mkdir", "/team"]);
+    owner.ok(&["upload", report.to_str().unwrap(), "/team"]);
+
+    let whoami: serde_json::Value =
+        serde_json::from_str(&viewer.ok(&["whoami", "--json"])).unwrap();
+    let fingerprint = whoami["fingerprint"].as_str().unwrap().to_owned();
+    let wrong = owner.run(&[
+        "share",
+        "/team",
+        "viewer@example.com",
+        "--role",
+        "viewer",
+        "--fingerprint",
+        "00000000000000000000000000000000",
+    ]);
+    assert!(
+        !wrong.status.success(),
+        "a share went through with a wrong fingerprint"
+    );
+    let created: serde_json::Value = serde_json::from_str(&owner.ok(&[
+        "share",
+        "/team",
+        "viewer@example.com",
+        "--role",
+        "viewer",
+        "--fingerprint",
+        &fingerprint,
+        "--json",
+    ]))
+    .unwrap();
+    let share_id = created["id"].as_str().unwrap().to_owned();
+
+    let shares: serde_json::Value =
+        serde_json::from_str(&viewer.ok(&["shares", "--json"])).unwrap();
+    assert_eq!(shares["incoming"][0]["id"], share_id.as_str(), "{shares}");
+    assert_eq!(shares["incoming"][0]["status"], "pending", "{shares}");
+    viewer.ok(&["accept", &share_id]);
+
+    let listing: serde_json::Value =
+        serde_json::from_str(&viewer.ok(&["ls", "shared:team", "--json"])).unwrap();
+    assert_eq!(
+        listing["entries"][0]["name"], "rapport été.pdf",
+        "{listing}"
+    );
+    let target = viewer.home.path().join("copy.pdf");
+    viewer.ok(&[
+        "download",
+        "shared:team/rapport été.pdf",
+        target.to_str().unwrap(),
+    ]);
+    assert!(
+        std::fs::read(&target).unwrap() == data,
+        "the shared file differs"
+    );
+
+    let note = viewer.home.path().join("note.txt");
+    std::fs::write(&note, b"from the viewer").unwrap();
+    let refused = viewer.run(&["upload", note.to_str().unwrap(), "shared:team"]);
+    assert!(!refused.status.success(), "a viewer uploaded into a share");
+
+    owner.ok(&["unshare", "/team", "viewer@example.com"]);
+    let after = viewer.run(&[
+        "download",
+        "shared:team/rapport été.pdf",
+        viewer.home.path().join("again.pdf").to_str().unwrap(),
+    ]);
+    assert!(
+        !after.status.success(),
+        "a revoked share still served its file"
+    );
+}

@@ -13,7 +13,7 @@ use std::time::UNIX_EPOCH;
 use anyhow::{Context, Result, bail};
 use gauzian_client::download::DownloadOptions;
 use gauzian_client::upload::UploadOptions;
-use gauzian_client::{Drive, Entry, names};
+use gauzian_client::{Drive, Entry};
 use serde_json::json;
 
 use crate::app::App;
@@ -107,7 +107,7 @@ pub async fn backup(
     } else {
         let target = match target {
             Some(target) => target,
-            None => ensure_path(&drive, remote).await?,
+            None => drive.ensure_path(remote).await?,
         };
         let mut cache = FolderCache {
             folders: HashMap::from([(Vec::new(), target)]),
@@ -184,15 +184,6 @@ pub async fn backup(
         ));
     }
     output::batch_result(failed, plan.failures.len() + plan.files.len())
-}
-
-/// Creates every folder along a remote path that is missing.
-async fn ensure_path(drive: &Drive, remote: &str) -> Result<Entry> {
-    let mut folder = drive.root().clone();
-    for component in names::split_remote_path(remote)? {
-        folder = drive.ensure_folder(&folder, &component).await?;
-    }
-    Ok(folder)
 }
 
 /// The remote files below the backup target, by folder path and name.

@@ -3,7 +3,7 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use anyhow::Result;
-use gauzian_client::{ClientError, Entry, names};
+use gauzian_client::{Entry, names};
 use serde_json::{Value, json};
 
 use crate::app::App;
@@ -89,33 +89,45 @@ pub async fn ls(app: &App, remote: &str) -> Result<()> {
     )
 }
 
+/// Splits a remote path into its parent's path and its last component:
+/// `/a/b` into `/a` and `b`, `shared:docs/x` into `shared:docs` and `x`.
+pub fn split_parent(remote: &str) -> Result<(String, String)> {
+    let trimmed = remote.trim_end_matches('/');
+    let (parent, name) = match trimmed.rsplit_once('/') {
+        Some((parent, name)) => (parent, name),
+        None if trimmed.starts_with(gauzian_client::shares::SHARED_PREFIX)
+            || trimmed.is_empty() =>
+        {
+            anyhow::bail!(
+                "{remote}: a root folder or a share itself cannot be created, moved or deleted here"
+            );
+        }
+        None => ("/", trimmed),
+    };
+    names::check_name(name)?;
+    let parent = if parent.is_empty() { "/" } else { parent };
+    Ok((parent.to_owned(), names::normalize(name)))
+}
+
 pub async fn mkdir(app: &App, remote: &str, parents: bool) -> Result<()> {
     let drive = app.open_drive().await?;
-    let components = names::split_remote_path(remote)?;
-    let Some((name, ancestors)) = components.split_last() else {
-        anyhow::bail!("{remote}: the root folder always exists");
-    };
-
-    let mut parent = drive.root().clone();
-    for ancestor in ancestors {
-        parent = if parents {
-            drive.ensure_folder(&parent, ancestor).await?
-        } else {
-            let path = names::join_remote(&parent.path, ancestor);
-            match drive.find_child(&parent, ancestor).await? {
-                Some(entry) if entry.is_folder() => entry,
-                Some(_) => return Err(ClientError::NotAFolder { path }.into()),
-                None => {
-                    return Err(anyhow::Error::from(ClientError::NotFound { path })
-                        .context("the parent folder is missing; pass -p to create it"));
-                }
-            }
-        };
-    }
-    let folder = if parents {
-        drive.ensure_folder(&parent, name).await?
+    let (parent_path, name) = split_parent(remote)?;
+    let parent = if parents {
+        drive.ensure_path(&parent_path).await?
     } else {
-        drive.create_folder(&parent, name).await?
+        drive.resolve_folder(&parent_path).await.map_err(|error| {
+            let hint = if error.is_not_found() {
+                "; pass -p to create missing parents"
+            } else {
+                ""
+            };
+            anyhow::anyhow!("{error}{hint}")
+        })?
+    };
+    let folder = if parents {
+        drive.ensure_folder(&parent, &name).await?
+    } else {
+        drive.create_folder(&parent, &name).await?
     };
 
     if app.global.json {

@@ -3,6 +3,8 @@
 mod account;
 mod backup;
 mod drive;
+mod organize;
+mod shares;
 mod transfer;
 
 use anyhow::Result;
@@ -29,6 +31,22 @@ pub async fn dispatch(app: &App, command: Command) -> Result<()> {
             force,
             parallel,
         } => transfer::download(app, &remote, &local, force, parallel.into()).await,
+        Command::Mv {
+            source,
+            destination,
+        } => organize::mv(app, &source, &destination).await,
+        Command::Rm { remotes } => organize::rm(app, &remotes).await,
+        Command::Trash { action } => organize::trash(app, action).await,
+        Command::Share {
+            remote,
+            email,
+            role,
+            fingerprint,
+        } => shares::share(app, &remote, &email, role, fingerprint.as_deref()).await,
+        Command::Shares => shares::list(app).await,
+        Command::Accept { id } => shares::accept(app, id).await,
+        Command::Decline { id } => shares::decline(app, id).await,
+        Command::Unshare { target, email } => shares::unshare(app, &target, email.as_deref()).await,
         Command::Backup {
             source,
             remote,

@@ -40,6 +40,15 @@ impl Entry {
         self.node.kind == NodeKind::Folder
     }
 
+    pub(crate) fn new(node: Node, path: String, metadata: Metadata, key: NodeKey) -> Self {
+        Self {
+            node,
+            path,
+            metadata,
+            key,
+        }
+    }
+
     pub(crate) fn node_id(&self) -> NodeId {
         NodeId::from_bytes(*self.node.id.as_bytes())
     }
@@ -63,7 +72,7 @@ pub struct Listing {
 pub struct Drive {
     pub(crate) api: Api,
     account: Account,
-    private_key: PrivateKey,
+    pub(crate) private_key: PrivateKey,
     #[allow(dead_code)] // Wraps the keys of accepted shares.
     record_key: RecordKey,
     root: Entry,
@@ -170,10 +179,10 @@ impl Drive {
     }
 
     /// Resolves a remote path such as `/photos/2026/a.jpg` by decrypting the
-    /// names along it.
+    /// names along it. A path that starts with `shared:` is resolved from a
+    /// share accepted from another user.
     pub async fn resolve(&self, path: &str) -> Result<Entry> {
-        let components = names::split_remote_path(path)?;
-        let mut current = self.root.clone();
+        let (mut current, components) = self.start_of(path).await?;
         for component in components {
             if !current.is_folder() {
                 return Err(ClientError::NotAFolder { path: current.path });
@@ -185,6 +194,32 @@ impl Drive {
                 .ok_or(ClientError::NotFound { path: missing })?;
         }
         Ok(current)
+    }
+
+    /// Resolves a remote folder path, creating the folders that are missing.
+    pub async fn ensure_path(&self, path: &str) -> Result<Entry> {
+        let (mut current, components) = self.start_of(path).await?;
+        for component in components {
+            current = self.ensure_folder(&current, &component).await?;
+        }
+        Ok(current)
+    }
+
+    /// Splits a remote path into the folder it starts from (the root, or an
+    /// accepted share) and the components below it.
+    async fn start_of(&self, path: &str) -> Result<(Entry, Vec<String>)> {
+        match path.strip_prefix(crate::shares::SHARED_PREFIX) {
+            Some(rest) => {
+                let mut components = names::split_remote_path(rest)?.into_iter();
+                let Some(share) = components.next() else {
+                    return Err(ClientError::NotFound {
+                        path: path.to_owned(),
+                    });
+                };
+                Ok((self.find_share(&share).await?, components.collect()))
+            }
+            None => Ok((self.root.clone(), names::split_remote_path(path)?)),
+        }
     }
 
     /// Resolves a remote path that must be a folder.

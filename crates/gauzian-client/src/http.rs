@@ -6,9 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gauzian_api::{
-    Account, CreateFolderRequest, ErrorBody, FileManifest, LoginRequest, LoginResponse, Node,
-    NodePage, PreloginRequest, PreloginResponse, RegisterRequest, RegisterResponse,
-    StartUploadRequest, UploadStatus,
+    Account, CreateFolderRequest, CreateShareRequest, ErrorBody, FileManifest, LoginRequest,
+    LoginResponse, MoveNodeRequest, Node, NodePage, PreloginRequest, PreloginResponse,
+    RegisterRequest, RegisterResponse, Share, StartUploadRequest, UpdateNodeRequest, UploadStatus,
+    UserPublicKey,
 };
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
@@ -207,6 +208,109 @@ impl Api {
                 None => return Ok(nodes),
             }
         }
+    }
+
+    /// `PATCH /api/nodes/{id}`: replaces a node's metadata (a rename).
+    pub async fn update_node(&self, id: Uuid, request: &UpdateNodeRequest) -> Result<Node> {
+        self.json(Method::PATCH, &format!("/api/nodes/{id}"), Some(request))
+            .await
+    }
+
+    /// `POST /api/nodes/{id}/move`.
+    pub async fn move_node(&self, id: Uuid, request: &MoveNodeRequest) -> Result<Node> {
+        self.json(
+            Method::POST,
+            &format!("/api/nodes/{id}/move"),
+            Some(request),
+        )
+        .await
+    }
+
+    /// `DELETE /api/nodes/{id}`: moves a node and its subtree to the trash.
+    pub async fn trash_node(&self, id: Uuid) -> Result<()> {
+        self.send(Method::DELETE, &format!("/api/nodes/{id}"), Body::Empty)
+            .await
+            .map(drop)
+    }
+
+    /// `GET /api/trash`: every page.
+    pub async fn trash(&self) -> Result<Vec<Node>> {
+        let mut nodes = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut path = "/api/trash".to_owned();
+            if let Some(cursor) = &cursor {
+                path.push_str("?cursor=");
+                path.push_str(&percent_encode(cursor));
+            }
+            let page: NodePage = self.json(Method::GET, &path, None::<&()>).await?;
+            nodes.extend(page.items);
+            match page.next_cursor {
+                Some(next) if Some(&next) != cursor.as_ref() => cursor = Some(next),
+                Some(_) => {
+                    return Err(ClientError::InvalidResponse {
+                        reason: "listing the trash returned the same cursor twice".to_owned(),
+                    });
+                }
+                None => return Ok(nodes),
+            }
+        }
+    }
+
+    /// `POST /api/trash/{id}/restore`.
+    pub async fn restore_from_trash(&self, id: Uuid) -> Result<Node> {
+        let path = format!("/api/trash/{id}/restore");
+        self.json(Method::POST, &path, None::<&()>).await
+    }
+
+    /// `DELETE /api/trash/{id}`: deletes a trashed node for good.
+    pub async fn delete_from_trash(&self, id: Uuid) -> Result<()> {
+        self.send(Method::DELETE, &format!("/api/trash/{id}"), Body::Empty)
+            .await
+            .map(drop)
+    }
+
+    /// `DELETE /api/trash`: deletes every trashed node for good.
+    pub async fn empty_trash(&self) -> Result<()> {
+        self.send(Method::DELETE, "/api/trash", Body::Empty)
+            .await
+            .map(drop)
+    }
+
+    /// `GET /api/users/public-key?email=`.
+    pub async fn user_public_key(&self, email: &str) -> Result<UserPublicKey> {
+        let path = format!("/api/users/public-key?email={}", percent_encode(email));
+        self.json(Method::GET, &path, None::<&()>).await
+    }
+
+    /// `POST /api/shares`.
+    pub async fn create_share(&self, request: &CreateShareRequest) -> Result<Share> {
+        self.json(Method::POST, "/api/shares", Some(request)).await
+    }
+
+    /// `GET /api/shares/incoming`: shares made to this account.
+    pub async fn incoming_shares(&self) -> Result<Vec<Share>> {
+        self.json(Method::GET, "/api/shares/incoming", None::<&()>)
+            .await
+    }
+
+    /// `GET /api/shares/outgoing`: shares this account made.
+    pub async fn outgoing_shares(&self) -> Result<Vec<Share>> {
+        self.json(Method::GET, "/api/shares/outgoing", None::<&()>)
+            .await
+    }
+
+    /// `POST /api/shares/{id}/accept`.
+    pub async fn accept_share(&self, id: Uuid) -> Result<Share> {
+        let path = format!("/api/shares/{id}/accept");
+        self.json(Method::POST, &path, None::<&()>).await
+    }
+
+    /// `DELETE /api/shares/{id}`: the owner revokes, the recipient declines.
+    pub async fn delete_share(&self, id: Uuid) -> Result<()> {
+        self.send(Method::DELETE, &format!("/api/shares/{id}"), Body::Empty)
+            .await
+            .map(drop)
     }
 
     /// `POST /api/uploads`.

@@ -7,6 +7,8 @@
 //! | [`drive`] | the decrypted tree: listing, path resolution, folders |
 //! | [`upload`] | the upload engine: bounded parallelism, retries, resumption |
 //! | [`download`] | the download engine: parallel fetch, in-order verified writing |
+//! | `organize` | rename, move and the trash, as methods of [`Drive`] |
+//! | [`shares`] | sharing with another account, and opening what others shared |
 //! | [`http`] | one method per API route, with retries on transient errors |
 //! | [`names`] | NFC normalization and the checks on untrusted names |
 //!
@@ -35,10 +37,14 @@ pub mod drive;
 mod error;
 pub mod http;
 pub mod names;
+mod organize;
+pub mod shares;
 pub mod upload;
 
 pub use drive::{Drive, Entry, Listing};
 pub use error::{ClientError, Result};
+/// Re-exported so callers name the same wire types as the client.
+pub use gauzian_api as api;
 pub use http::{Api, RetryPolicy, SessionToken};
 
 /// Receives the progress of a transfer, in plaintext bytes.
