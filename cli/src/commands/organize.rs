@@ -126,7 +126,7 @@ async fn restore(app: &App, drive: &Drive, items: &[String]) -> Result<()> {
                 let former_path = format!("/{}", names::split_remote_path(item)?.join("/"));
                 trashed
                     .iter()
-                    .find(|entry| entry.path == wanted)
+                    .find(|entry| entry.path == former_path)
                     .map(Entry::id)
             }
         };
