@@ -81,6 +81,25 @@ pub enum Command {
     Logout,
     /// Show the logged-in account
     Whoami,
+    /// Change the password; files and shares stay as they are
+    Passwd {
+        /// Read the new password from the first line of FILE instead of
+        /// prompting
+        #[arg(long, value_name = "FILE")]
+        new_password_file: Option<PathBuf>,
+    },
+    /// Set a new password with the recovery key, after forgetting the old one
+    Recover {
+        /// Account email
+        email: String,
+        /// Read the recovery key from FILE instead of prompting
+        #[arg(long, value_name = "FILE")]
+        recovery_key_file: Option<PathBuf>,
+        /// Read the new password from the first line of FILE instead of
+        /// prompting
+        #[arg(long, value_name = "FILE")]
+        new_password_file: Option<PathBuf>,
+    },
     /// List a folder, or show one file
     Ls {
         /// Remote path

@@ -96,3 +96,24 @@ pub fn deliver_recovery_key(key: &RecoveryKey, file: Option<&Path>) -> Result<()
     }
     Ok(())
 }
+
+/// Reads a recovery key from `file`, or from a no-echo prompt, and checks
+/// its checksum before anything is sent.
+pub fn read_recovery_key(file: Option<&Path>) -> Result<RecoveryKey> {
+    let text = match file {
+        Some(file) => Zeroizing::new(
+            std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read the recovery key file {}", file.display()))?,
+        ),
+        None => {
+            if !std::io::stdin().is_terminal() {
+                bail!("no recovery key: pass --recovery-key-file FILE when not on a terminal");
+            }
+            Zeroizing::new(
+                rpassword::prompt_password("Recovery key: ")
+                    .context("cannot read the recovery key from the terminal")?,
+            )
+        }
+    };
+    Ok(RecoveryKey::parse(&text)?)
+}

@@ -649,3 +649,56 @@ fn share_with_viewer_then_revoke() {
         "a revoked share still served its file"
     );
 }
+
+#[test]
+fn passwd_and_recover_keep_files() {
+    let server = Server::start();
+    let user = User::new(&server, "margaret@example.com", PASSWORD);
+    user.register();
+    let local = user.home.path().join("keep.txt");
+    std::fs::write(&local, b"keep me").unwrap();
+    user.ok(&["upload", local.to_str().unwrap(), "/"]);
+
+    let second = user.home.path().join("second-password");
+    std::fs::write(&second, "a second long password\n").unwrap();
+    user.ok(&["passwd", "--new-password-file", second.to_str().unwrap()]);
+    let old = user.run(&["login", "margaret@example.com"]);
+    assert_eq!(old.status.code(), Some(4), "the old password still logs in");
+    let target = user.home.path().join("after-passwd.txt");
+    let download = user.run_with_password(
+        &["download", "/keep.txt", target.to_str().unwrap()],
+        &second,
+    );
+    assert!(
+        download.status.success(),
+        "{}",
+        String::from_utf8_lossy(&download.stderr)
+    );
+    assert_eq!(std::fs::read(&target).unwrap(), b"keep me");
+
+    let third = user.home.path().join("third-password");
+    std::fs::write(&third, "a third long password\n").unwrap();
+    let recovery = user.home.path().join("recovery-key.txt");
+    let recover = user.run(&[
+        "recover",
+        "margaret@example.com",
+        "--recovery-key-file",
+        recovery.to_str().unwrap(),
+        "--new-password-file",
+        third.to_str().unwrap(),
+    ]);
+    assert!(
+        recover.status.success(),
+        "{}",
+        String::from_utf8_lossy(&recover.stderr)
+    );
+    let target = user.home.path().join("after-recover.txt");
+    let download =
+        user.run_with_password(&["download", "/keep.txt", target.to_str().unwrap()], &third);
+    assert!(
+        download.status.success(),
+        "{}",
+        String::from_utf8_lossy(&download.stderr)
+    );
+    assert_eq!(std::fs::read(&target).unwrap(), b"keep me");
+}

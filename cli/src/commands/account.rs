@@ -136,3 +136,70 @@ pub async fn whoami(app: &App) -> Result<()> {
     }
     Ok(())
 }
+
+pub async fn passwd(app: &App, new_password_file: Option<&Path>) -> Result<()> {
+    let session = app.session()?;
+    let api = Api::new(&session.server)?;
+    let current = secrets::read_password(app.global.password_file.as_deref(), &session.email)?;
+    let new = secrets::read_new_password(new_password_file, &session.email)?;
+
+    let authenticated = api.clone().with_token(session.token());
+    account::change_password(&authenticated, &current, &new)
+        .await
+        .context("changing the password failed; the old password still works")?;
+
+    // The change ended every session: log in again with the new password.
+    let (renewed, _drive) = account::login(&api, &session.email, &new).await?;
+    app.profile.save_session(&SessionFile {
+        server: session.server.clone(),
+        email: session.email.clone(),
+        token: renewed.token.expose_secret().to_owned(),
+        expires_at: renewed.expires_at,
+    })?;
+    if app.global.json {
+        output::json(&json!({ "email": session.email, "password_changed": true }))?;
+    } else {
+        app.message("Password changed. Other sessions of this account were logged out.");
+    }
+    Ok(())
+}
+
+pub async fn recover(
+    app: &App,
+    email: &str,
+    recovery_key_file: Option<&Path>,
+    new_password_file: Option<&Path>,
+) -> Result<()> {
+    let previous = app.profile.load_session().ok().flatten();
+    let server = app.server(previous.as_ref());
+    let api = Api::new(&server)?;
+    let recovery_key = secrets::read_recovery_key(recovery_key_file)?;
+    let new = secrets::read_new_password(new_password_file, email)?;
+
+    match account::reset_password(&api, email, &recovery_key, &new).await {
+        Ok(()) => {}
+        Err(ClientError::InvalidCredentials) => {
+            anyhow::bail!(
+                "the server rejected the recovery key for {email}: check the email and the key you saved"
+            );
+        }
+        Err(error) => return Err(error).context("resetting the password failed"),
+    }
+
+    let (session, _drive) = account::login(&api, email, &new).await?;
+    app.profile.save_session(&SessionFile {
+        server: api.server().to_owned(),
+        email: email.trim().to_owned(),
+        token: session.token.expose_secret().to_owned(),
+        expires_at: session.expires_at,
+    })?;
+    if app.global.json {
+        output::json(&json!({ "email": email.trim(), "password_reset": true }))?;
+    } else {
+        app.message(&format!(
+            "New password set for {}; you are logged in. The recovery key stays the same.",
+            email.trim()
+        ));
+    }
+    Ok(())
+}

@@ -22,6 +22,22 @@ pub async fn dispatch(app: &App, command: Command) -> Result<()> {
         Command::Login { email } => account::login(app, &email).await,
         Command::Logout => account::logout(app).await,
         Command::Whoami => account::whoami(app).await,
+        Command::Passwd { new_password_file } => {
+            account::passwd(app, new_password_file.as_deref()).await
+        }
+        Command::Recover {
+            email,
+            recovery_key_file,
+            new_password_file,
+        } => {
+            account::recover(
+                app,
+                &email,
+                recovery_key_file.as_deref(),
+                new_password_file.as_deref(),
+            )
+            .await
+        }
         Command::Ls { remote } => drive::ls(app, &remote).await,
         Command::Mkdir { remote, parents } => drive::mkdir(app, &remote, parents).await,
         Command::Upload { paths, parallel } => transfer::upload(app, &paths, parallel.into()).await,

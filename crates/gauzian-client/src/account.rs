@@ -3,8 +3,8 @@
 use std::fmt;
 
 use gauzian_api::{
-    Account, KdfAlgorithm, LoginRequest, NewRootFolder, PreloginRequest, RegisterRequest,
-    RegisterResponse,
+    Account, ChangePasswordRequest, KdfAlgorithm, LoginRequest, NewRootFolder, PreloginRequest,
+    RecoveryKeyRequest, RegisterRequest, RegisterResponse, ResetPasswordRequest,
 };
 use gauzian_crypto::kdf::{self, KdfParams, KeyEncryptionKey};
 use gauzian_crypto::keys::{NodeKey, RecordKey};
@@ -178,6 +178,98 @@ pub async fn unlock(api: &Api, password: &Password) -> Result<Drive> {
     let params = core_kdf_params(&account.kdf)?;
     let (_auth_key, kek) = derive_keys(password, params).await?;
     unlock_account(api.clone(), account, &kek).await
+}
+
+/// Changes the password of the logged-in account: proves the current
+/// password and wraps the private key again under the new one. No file is
+/// re-encrypted and no share breaks. Every session ends, so log in again.
+pub async fn change_password(api: &Api, current: &Password, new: &Password) -> Result<()> {
+    let account = api.account().await?;
+    let params = core_kdf_params(&account.kdf)?;
+    let (current_auth_key, kek) = derive_keys(current, params).await?;
+    let private_key = match wrap::unwrap_private_key(&kek, account.wrapped_private_key.as_slice()) {
+        Ok(key) => key,
+        Err(CryptoError::DecryptionFailed { .. }) => return Err(ClientError::WrongPassword),
+        Err(source) => {
+            return Err(ClientError::crypto(
+                "opening the account's private key",
+                source,
+            ));
+        }
+    };
+
+    let new_params = KdfParams::generate(&mut rand::rng());
+    let (new_auth_key, new_kek) = derive_keys(new, new_params.clone()).await?;
+    let wrapped_private_key = wrap::wrap_private_key(&new_kek, &private_key, &mut rand::rng())
+        .map_err(|source| ClientError::crypto("wrapping the private key", source))?;
+
+    let mut request = ChangePasswordRequest {
+        current_auth_key: current_auth_key.expose_secret().to_vec().into(),
+        new_auth_key: new_auth_key.expose_secret().to_vec().into(),
+        kdf: api_kdf_params(&new_params),
+        wrapped_private_key: wrapped_private_key.into(),
+    };
+    let outcome = api.change_password(&request).await;
+    zeroize::Zeroize::zeroize(&mut request.current_auth_key.0);
+    zeroize::Zeroize::zeroize(&mut request.new_auth_key.0);
+    outcome
+}
+
+/// Sets a new password for a user who forgot theirs, with the recovery key:
+/// the server checks a key derived from it, returns the recovery copy of the
+/// private key, and stores the copy wrapped under the new password. Every
+/// session ends.
+pub async fn reset_password(
+    api: &Api,
+    email: &str,
+    recovery_key: &RecoveryKey,
+    new: &Password,
+) -> Result<()> {
+    let email = email.trim();
+    let mut recovery_auth_key = recovery_key.derive_auth_key().expose_secret().to_vec();
+    let fetched = api
+        .recovery_key(&RecoveryKeyRequest {
+            email: email.to_owned(),
+            recovery_auth_key: recovery_auth_key.clone().into(),
+        })
+        .await;
+    let response = match fetched {
+        Ok(response) => response,
+        Err(error) => {
+            zeroize::Zeroize::zeroize(&mut recovery_auth_key);
+            return Err(error);
+        }
+    };
+    let recovery_kek = recovery_key.derive_key_encryption_key();
+    let private_key = wrap::unwrap_private_key_with_recovery(
+        &recovery_kek,
+        response.recovery_wrapped_private_key.as_slice(),
+    )
+    .map_err(|source| {
+        ClientError::crypto("opening the recovery copy of the private key", source)
+    })?;
+    if private_key.public_key().to_spki_der() != response.public_key.as_slice() {
+        return Err(ClientError::InvalidResponse {
+            reason: "the account's public key does not match its private key".to_owned(),
+        });
+    }
+
+    let new_params = KdfParams::generate(&mut rand::rng());
+    let (new_auth_key, new_kek) = derive_keys(new, new_params.clone()).await?;
+    let wrapped_private_key = wrap::wrap_private_key(&new_kek, &private_key, &mut rand::rng())
+        .map_err(|source| ClientError::crypto("wrapping the private key", source))?;
+    let mut request = ResetPasswordRequest {
+        email: email.to_owned(),
+        recovery_auth_key: recovery_auth_key.clone().into(),
+        new_auth_key: new_auth_key.expose_secret().to_vec().into(),
+        kdf: api_kdf_params(&new_params),
+        wrapped_private_key: wrapped_private_key.into(),
+    };
+    let outcome = api.reset_password(&request).await;
+    zeroize::Zeroize::zeroize(&mut recovery_auth_key);
+    zeroize::Zeroize::zeroize(&mut request.recovery_auth_key.0);
+    zeroize::Zeroize::zeroize(&mut request.new_auth_key.0);
+    outcome
 }
 
 /// Opens the private key, the record key and the root folder.
