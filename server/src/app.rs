@@ -15,7 +15,7 @@ use tracing::Level;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::{auth, drive, files, health, metrics, shares, trash, uploads};
+use crate::{auth, drive, files, health, metrics, openapi, shares, trash, uploads};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -53,6 +53,7 @@ pub fn router(state: AppState, config: &Config) -> anyhow::Result<Router> {
         .merge(shares::router())
         .merge(health::router())
         .route("/metrics", get(metrics::render))
+        .route("/api/openapi.json", get(openapi::document))
         .fallback(|| async { ApiError::NotFound })
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -7,7 +7,8 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use gauzian_api::{
-    CreateFolderRequest, MoveNodeRequest, Node, NodeKind, NodePage, PageQuery, UpdateNodeRequest,
+    CreateFolderRequest, ErrorBody, MoveNodeRequest, Node, NodeKind, NodePage, PageQuery,
+    UpdateNodeRequest,
 };
 use uuid::Uuid;
 
@@ -89,6 +90,7 @@ pub async fn writable_folder(
     Ok(folder)
 }
 
+#[utoipa::path(post, path = "/api/folders", tag = "drive", security(("bearer" = []), ("cookie" = [])), request_body = CreateFolderRequest, responses((status = 201, body = Node), (status = 400, description = "Invalid request", body = ErrorBody), (status = 401, description = "Missing or invalid session token", body = ErrorBody), (status = 403, description = "The caller's role does not allow this", body = ErrorBody), (status = 404, description = "Not found, or not visible to the caller", body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn create_folder(
     State(state): State<AppState>,
     session: Session,
@@ -141,6 +143,7 @@ async fn create_folder(
     Ok((StatusCode::CREATED, Json(node)))
 }
 
+#[utoipa::path(get, path = "/api/nodes/{id}", tag = "drive", security(("bearer" = []), ("cookie" = [])), params(("id" = Uuid, Path, description = "Node id")), responses((status = 200, body = Node), (status = 400, description = "Invalid request", body = ErrorBody), (status = 401, description = "Missing or invalid session token", body = ErrorBody), (status = 404, description = "Not found, or not visible to the caller", body = ErrorBody)))]
 async fn node(
     State(state): State<AppState>,
     session: Session,
@@ -150,6 +153,7 @@ async fn node(
     Ok(Json(stored.node))
 }
 
+#[utoipa::path(patch, path = "/api/nodes/{id}", tag = "drive", security(("bearer" = []), ("cookie" = [])), params(("id" = Uuid, Path, description = "Node id")), request_body = UpdateNodeRequest, responses((status = 200, body = Node), (status = 400, description = "Invalid request", body = ErrorBody), (status = 401, description = "Missing or invalid session token", body = ErrorBody), (status = 403, description = "The caller's role does not allow this", body = ErrorBody), (status = 404, description = "Not found, or not visible to the caller", body = ErrorBody)))]
 async fn rename(
     State(state): State<AppState>,
     session: Session,
@@ -171,6 +175,7 @@ async fn rename(
     Ok(Json(stored.node))
 }
 
+#[utoipa::path(post, path = "/api/nodes/{id}/move", tag = "drive", security(("bearer" = []), ("cookie" = [])), params(("id" = Uuid, Path, description = "Node id")), request_body = MoveNodeRequest, responses((status = 200, body = Node), (status = 400, description = "Invalid request", body = ErrorBody), (status = 401, description = "Missing or invalid session token", body = ErrorBody), (status = 403, description = "The caller's role does not allow this", body = ErrorBody), (status = 404, description = "Not found, or not visible to the caller", body = ErrorBody)))]
 async fn move_node(
     State(state): State<AppState>,
     session: Session,
@@ -227,6 +232,7 @@ async fn move_node(
     Ok(Json(stored.node))
 }
 
+#[utoipa::path(delete, path = "/api/nodes/{id}", tag = "drive", security(("bearer" = []), ("cookie" = [])), params(("id" = Uuid, Path, description = "Node id")), responses((status = 204, description = "Moved to the trash"), (status = 400, description = "Invalid request", body = ErrorBody), (status = 401, description = "Missing or invalid session token", body = ErrorBody), (status = 403, description = "The caller's role does not allow this", body = ErrorBody), (status = 404, description = "Not found, or not visible to the caller", body = ErrorBody)))]
 async fn trash_node(
     State(state): State<AppState>,
     session: Session,
@@ -248,6 +254,7 @@ async fn trash_node(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(get, path = "/api/folders/{id}/children", tag = "drive", security(("bearer" = []), ("cookie" = [])), params(("id" = Uuid, Path, description = "Folder id"), ("cursor" = Option<String>, Query, description = "Cursor from the previous page"), ("limit" = Option<u32>, Query, description = "Page size, 1 to 1000")), responses((status = 200, body = NodePage), (status = 400, description = "Invalid request", body = ErrorBody), (status = 401, description = "Missing or invalid session token", body = ErrorBody), (status = 404, description = "Not found, or not visible to the caller", body = ErrorBody)))]
 async fn children(
     State(state): State<AppState>,
     session: Session,

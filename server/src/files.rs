@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use gauzian_api::{ChunkInfo, FileManifest, NodeKind};
+use gauzian_api::{ChunkInfo, ErrorBody, FileManifest, NodeKind};
 use sqlx::Row as _;
 use std::time::Instant;
 use uuid::Uuid;
@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
     )
 }
 
+#[utoipa::path(get, path = "/api/files/{id}", tag = "files", security(("bearer" = []), ("cookie" = [])), params(("id" = Uuid, Path, description = "File id")), responses((status = 200, body = FileManifest), (status = 400, description = "Invalid request", body = ErrorBody), (status = 401, description = "Missing or invalid session token", body = ErrorBody), (status = 404, description = "Not found, or not visible to the caller", body = ErrorBody)))]
 async fn manifest(
     State(state): State<AppState>,
     session: Session,
@@ -68,6 +69,7 @@ async fn manifest(
     }))
 }
 
+#[utoipa::path(get, path = "/api/files/{id}/versions/{version_id}/chunks/{index}", tag = "files", security(("bearer" = []), ("cookie" = [])), params(("id" = Uuid, Path, description = "File id"), ("version_id" = Uuid, Path, description = "Version id"), ("index" = u32, Path, description = "Chunk index from 0")), responses((status = 200, description = "Sealed chunk bytes", content_type = "application/octet-stream", body = Vec<u8>), (status = 400, description = "Invalid request", body = ErrorBody), (status = 401, description = "Missing or invalid session token", body = ErrorBody), (status = 404, description = "Not found, or not visible to the caller", body = ErrorBody), (status = 500, description = "Stored chunk corrupted", body = ErrorBody)))]
 async fn chunk(
     State(state): State<AppState>,
     session: Session,

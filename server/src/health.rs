@@ -16,12 +16,14 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Succeeds while the process serves requests.
+#[utoipa::path(get, path = "/health/live", tag = "operations", responses((status = 200, description = "The process serves requests")))]
 async fn live() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
 /// Succeeds when the database answers a query and the chunk store accepts a
 /// write; otherwise 503 with the failing component named.
+#[utoipa::path(get, path = "/health/ready", tag = "operations", responses((status = 200, description = "Database and chunk store reachable"), (status = 503, description = "A component is unavailable")))]
 async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let database = match sqlx::query("SELECT 1").execute(state.db.pool()).await {
         Ok(_) => "ok",

@@ -31,6 +31,7 @@
 //! | `access` | roles on nodes |
 //! | `limits` | per-IP request limits |
 //! | `metrics` | Prometheus metrics |
+//! | `openapi` | the OpenAPI document |
 //! | `db`, `storage` | metadata database and chunk files |
 
 mod access;
@@ -45,6 +46,7 @@ mod files;
 mod health;
 mod limits;
 mod metrics;
+mod openapi;
 mod shares;
 mod startup;
 mod state;

@@ -241,6 +241,7 @@ pub async fn track_requests(
 }
 
 /// `GET /metrics`.
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Metrics in the OpenMetrics text format", content_type = "application/openmetrics-text")))]
 pub async fn render(State(state): State<AppState>) -> Result<Response, ApiError> {
     let metrics = &state.metrics;
     let pool = state.db.pool();

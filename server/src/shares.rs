@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use gauzian_api::{
-    Bytes, CreateShareRequest, NodeKind, PublicKeyQuery, Share, ShareRole, ShareStatus,
+    Bytes, CreateShareRequest, ErrorBody, NodeKind, PublicKeyQuery, Share, ShareRole, ShareStatus,
     UpdateShareRequest, UserPublicKey,
 };
 use sha2::{Digest as _, Sha256};
@@ -44,6 +44,7 @@ fn fingerprint(spki: &[u8]) -> String {
         .join(" ")
 }
 
+#[utoipa::path(get, path = "/api/users/public-key", tag = "shares", security(("bearer" = []), ("cookie" = [])), params(("email" = String, Query, description = "Account email")), responses((status = 200, body = UserPublicKey), (status = 400, description = "Invalid request", body = ErrorBody), (status = 401, description = "Missing or invalid session token", body = ErrorBody), (status = 404, description = "Not found, or not visible to the caller", body = ErrorBody)))]
 async fn public_key(
     State(state): State<AppState>,
     _session: Session,
@@ -125,6 +126,7 @@ async fn load_share(state: &AppState, user_id: Uuid, id: Uuid) -> ApiResult<Shar
     share_from_row(&row)
 }
 
+#[utoipa::path(post, path = "/api/shares", tag = "shares", security(("bearer" = []), ("cookie" = [])), request_body = CreateShareRequest, responses((status = 201, body = Share), (status = 400, description = "Invalid request", body = ErrorBody), (status = 401, description = "Missing or invalid session token", body = ErrorBody), (status = 403, description = "The caller's role does not allow this", body = ErrorBody), (status = 404, description = "Not found, or not visible to the caller", body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn create(
     State(state): State<AppState>,
     session: Session,
@@ -179,6 +181,7 @@ async fn create(
     ))
 }
 
+#[utoipa::path(get, path = "/api/shares/incoming", tag = "shares", security(("bearer" = []), ("cookie" = [])), responses((status = 200, body = Vec<Share>), (status = 400, description = "Invalid request", body = ErrorBody), (status = 401, description = "Missing or invalid session token", body = ErrorBody)))]
 async fn incoming(State(state): State<AppState>, session: Session) -> ApiResult<Json<Vec<Share>>> {
     let rows = sqlx::query(share_query!(
         "WHERE s.recipient_id = $1 ORDER BY s.created_at, s.id"
@@ -191,6 +194,7 @@ async fn incoming(State(state): State<AppState>, session: Session) -> ApiResult<
     ))
 }
 
+#[utoipa::path(get, path = "/api/shares/outgoing", tag = "shares", security(("bearer" = []), ("cookie" = [])), responses((status = 200, body = Vec<Share>), (status = 400, description = "Invalid request", body = ErrorBody), (status = 401, description = "Missing or invalid session token", body = ErrorBody)))]
 async fn outgoing(State(state): State<AppState>, session: Session) -> ApiResult<Json<Vec<Share>>> {
     let rows = sqlx::query(share_query!(
         "WHERE s.owner_id = $1 ORDER BY s.created_at, s.id"
@@ -203,6 +207,7 @@ async fn outgoing(State(state): State<AppState>, session: Session) -> ApiResult<
     ))
 }
 
+#[utoipa::path(post, path = "/api/shares/{id}/accept", tag = "shares", security(("bearer" = []), ("cookie" = [])), params(("id" = Uuid, Path, description = "Share id")), responses((status = 200, body = Share), (status = 400, description = "Invalid request", body = ErrorBody), (status = 401, description = "Missing or invalid session token", body = ErrorBody), (status = 403, description = "The caller's role does not allow this", body = ErrorBody), (status = 404, description = "Not found, or not visible to the caller", body = ErrorBody)))]
 async fn accept(
     State(state): State<AppState>,
     session: Session,
@@ -222,6 +227,7 @@ async fn accept(
     Ok(Json(load_share(&state, session.user_id, id).await?))
 }
 
+#[utoipa::path(patch, path = "/api/shares/{id}", tag = "shares", security(("bearer" = []), ("cookie" = [])), params(("id" = Uuid, Path, description = "Share id")), request_body = UpdateShareRequest, responses((status = 200, body = Share), (status = 400, description = "Invalid request", body = ErrorBody), (status = 401, description = "Missing or invalid session token", body = ErrorBody), (status = 403, description = "The caller's role does not allow this", body = ErrorBody), (status = 404, description = "Not found, or not visible to the caller", body = ErrorBody)))]
 async fn update(
     State(state): State<AppState>,
     session: Session,
@@ -245,6 +251,7 @@ async fn update(
 
 /// Revokes (owner) or declines (recipient) a share. The recipient loses
 /// access at once; keys it already unwrapped cannot be taken back.
+#[utoipa::path(delete, path = "/api/shares/{id}", tag = "shares", security(("bearer" = []), ("cookie" = [])), params(("id" = Uuid, Path, description = "Share id")), responses((status = 204, description = "Revoked or declined"), (status = 400, description = "Invalid request", body = ErrorBody), (status = 401, description = "Missing or invalid session token", body = ErrorBody), (status = 404, description = "Not found, or not visible to the caller", body = ErrorBody)))]
 async fn remove(
     State(state): State<AppState>,
     session: Session,

@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, post};
 use axum::{Json, Router};
-use gauzian_api::{Node, NodePage, PageQuery};
+use gauzian_api::{ErrorBody, Node, NodePage, PageQuery};
 use uuid::Uuid;
 
 use crate::access::{self, Role};
@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
 
 /// Lists the nodes of the caller's own tree that were moved to the trash
 /// (not their descendants, which are in the trash with them).
+#[utoipa::path(get, path = "/api/trash", tag = "trash", security(("bearer" = []), ("cookie" = [])), params(("cursor" = Option<String>, Query, description = "Cursor from the previous page"), ("limit" = Option<u32>, Query, description = "Page size, 1 to 1000")), responses((status = 200, body = NodePage), (status = 400, description = "Invalid request", body = ErrorBody), (status = 401, description = "Missing or invalid session token", body = ErrorBody)))]
 async fn list(
     State(state): State<AppState>,
     session: Session,
@@ -58,6 +59,7 @@ async fn trashed_node(
     Ok(node)
 }
 
+#[utoipa::path(post, path = "/api/trash/{id}/restore", tag = "trash", security(("bearer" = []), ("cookie" = [])), params(("id" = Uuid, Path, description = "Node id")), responses((status = 200, body = Node), (status = 400, description = "Invalid request", body = ErrorBody), (status = 401, description = "Missing or invalid session token", body = ErrorBody), (status = 403, description = "The caller's role does not allow this", body = ErrorBody), (status = 404, description = "Not found, or not visible to the caller", body = ErrorBody)))]
 async fn restore(
     State(state): State<AppState>,
     session: Session,
@@ -74,6 +76,7 @@ async fn restore(
     Ok(Json(stored.node))
 }
 
+#[utoipa::path(delete, path = "/api/trash/{id}", tag = "trash", security(("bearer" = []), ("cookie" = [])), params(("id" = Uuid, Path, description = "Node id")), responses((status = 204, description = "Deleted for good with its subtree"), (status = 400, description = "Invalid request", body = ErrorBody), (status = 401, description = "Missing or invalid session token", body = ErrorBody), (status = 403, description = "The caller's role does not allow this", body = ErrorBody), (status = 404, description = "Not found, or not visible to the caller", body = ErrorBody)))]
 async fn purge(
     State(state): State<AppState>,
     session: Session,
@@ -89,6 +92,7 @@ async fn purge(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(delete, path = "/api/trash", tag = "trash", security(("bearer" = []), ("cookie" = [])), responses((status = 204, description = "Trash emptied"), (status = 400, description = "Invalid request", body = ErrorBody), (status = 401, description = "Missing or invalid session token", body = ErrorBody)))]
 async fn empty(State(state): State<AppState>, session: Session) -> ApiResult<StatusCode> {
     let rows = sqlx::query("SELECT id FROM nodes WHERE owner_id = $1 AND trashed_at IS NOT NULL")
         .bind(session.user_id.to_string())

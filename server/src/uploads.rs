@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{post, put};
 use axum::{Json, Router, extract::DefaultBodyLimit};
-use gauzian_api::{Node, StartUploadRequest, UploadStatus};
+use gauzian_api::{ErrorBody, Node, StartUploadRequest, UploadStatus};
 use sqlx::Row as _;
 use std::time::Instant;
 use uuid::Uuid;
@@ -127,6 +127,7 @@ pub async fn usage_bytes(state: &AppState, owner_id: Uuid) -> ApiResult<u64> {
     db::u64_column(&row, "used")
 }
 
+#[utoipa::path(post, path = "/api/uploads", tag = "uploads", security(("bearer" = []), ("cookie" = [])), request_body = StartUploadRequest, responses((status = 201, body = UploadStatus), (status = 400, description = "Invalid request", body = ErrorBody), (status = 401, description = "Missing or invalid session token", body = ErrorBody), (status = 403, description = "The caller's role does not allow this", body = ErrorBody), (status = 404, description = "Not found, or not visible to the caller", body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, description = "Quota exceeded", body = ErrorBody)))]
 async fn start(
     State(state): State<AppState>,
     session: Session,
@@ -235,6 +236,7 @@ async fn start(
     Ok((StatusCode::CREATED, Json(status)))
 }
 
+#[utoipa::path(get, path = "/api/uploads/{version_id}", tag = "uploads", security(("bearer" = []), ("cookie" = [])), params(("version_id" = Uuid, Path, description = "Version id")), responses((status = 200, body = UploadStatus), (status = 400, description = "Invalid request", body = ErrorBody), (status = 401, description = "Missing or invalid session token", body = ErrorBody), (status = 404, description = "Not found, or not visible to the caller", body = ErrorBody)))]
 async fn status(
     State(state): State<AppState>,
     session: Session,
@@ -256,6 +258,7 @@ fn not_pending(version_id: Uuid) -> ApiError {
     )
 }
 
+#[utoipa::path(put, path = "/api/uploads/{version_id}/chunks/{index}", tag = "uploads", security(("bearer" = []), ("cookie" = [])), params(("version_id" = Uuid, Path, description = "Version id"), ("index" = u32, Path, description = "Chunk index from 0")), request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "Sealed chunk, at most MAX_CHUNK_BODY_SIZE bytes"), responses((status = 204, description = "Stored; re-sending is idempotent"), (status = 400, description = "Invalid request", body = ErrorBody), (status = 401, description = "Missing or invalid session token", body = ErrorBody), (status = 404, description = "Not found, or not visible to the caller", body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 503, description = "Too many uploads in flight; see Retry-After", body = ErrorBody)))]
 async fn put_chunk(
     State(state): State<AppState>,
     session: Session,
@@ -334,6 +337,7 @@ async fn put_chunk(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(post, path = "/api/uploads/{version_id}/finalize", tag = "uploads", security(("bearer" = []), ("cookie" = [])), params(("version_id" = Uuid, Path, description = "Version id")), responses((status = 200, body = Node), (status = 400, description = "Invalid request", body = ErrorBody), (status = 401, description = "Missing or invalid session token", body = ErrorBody), (status = 404, description = "Not found, or not visible to the caller", body = ErrorBody), (status = 409, description = "Chunks missing or of the wrong size", body = ErrorBody)))]
 async fn finalize(
     State(state): State<AppState>,
     session: Session,
@@ -451,6 +455,7 @@ async fn finalize(
     Ok(Json(node))
 }
 
+#[utoipa::path(delete, path = "/api/uploads/{version_id}", tag = "uploads", security(("bearer" = []), ("cookie" = [])), params(("version_id" = Uuid, Path, description = "Version id")), responses((status = 204, description = "Upload and its chunks deleted"), (status = 400, description = "Invalid request", body = ErrorBody), (status = 401, description = "Missing or invalid session token", body = ErrorBody), (status = 404, description = "Not found, or not visible to the caller", body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn abort(
     State(state): State<AppState>,
     session: Session,

@@ -16,7 +16,8 @@ use uuid::Uuid;
 backend_tests!(
     usage_counts_uploads,
     health_probes,
-    metrics_use_route_templates
+    metrics_use_route_templates,
+    openapi_lists_every_route
 );
 
 async fn usage_counts_uploads(backend: Backend) {
@@ -137,4 +138,118 @@ async fn metrics_use_route_templates(backend: Backend) {
         "no raw ids in labels"
     );
     assert!(!text.contains("alice@example.com"), "no emails in metrics");
+}
+
+/// Every route the router serves, as (method, path template).
+const ROUTES: [(&str, &str); 37] = [
+    ("post", "/api/auth/prelogin"),
+    ("post", "/api/auth/register"),
+    ("post", "/api/auth/login"),
+    ("post", "/api/auth/logout"),
+    ("get", "/api/account"),
+    ("get", "/api/account/usage"),
+    ("post", "/api/account/password"),
+    ("post", "/api/auth/recovery/key"),
+    ("post", "/api/auth/recovery/reset"),
+    ("post", "/api/folders"),
+    ("get", "/api/nodes/{id}"),
+    ("patch", "/api/nodes/{id}"),
+    ("delete", "/api/nodes/{id}"),
+    ("post", "/api/nodes/{id}/move"),
+    ("get", "/api/folders/{id}/children"),
+    ("post", "/api/uploads"),
+    ("get", "/api/uploads/{version_id}"),
+    ("delete", "/api/uploads/{version_id}"),
+    ("put", "/api/uploads/{version_id}/chunks/{index}"),
+    ("post", "/api/uploads/{version_id}/finalize"),
+    ("get", "/api/files/{id}"),
+    (
+        "get",
+        "/api/files/{id}/versions/{version_id}/chunks/{index}",
+    ),
+    ("get", "/api/trash"),
+    ("delete", "/api/trash"),
+    ("post", "/api/trash/{id}/restore"),
+    ("delete", "/api/trash/{id}"),
+    ("get", "/api/users/public-key"),
+    ("post", "/api/shares"),
+    ("get", "/api/shares/incoming"),
+    ("get", "/api/shares/outgoing"),
+    ("post", "/api/shares/{id}/accept"),
+    ("patch", "/api/shares/{id}"),
+    ("delete", "/api/shares/{id}"),
+    ("get", "/health/live"),
+    ("get", "/health/ready"),
+    ("get", "/metrics"),
+    ("get", "/api/openapi.json"),
+];
+
+async fn openapi_lists_every_route(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let response = server.get("/api/openapi.json", None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let document: Value = response.json().await.unwrap();
+    assert!(document["openapi"].as_str().unwrap().starts_with("3."));
+
+    let mut documented = 0;
+    for (method, path) in ROUTES {
+        assert!(
+            document["paths"][path][method].is_object(),
+            "{method} {path} is documented"
+        );
+        documented += 1;
+    }
+    let total: usize = document["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|item| item.as_object().unwrap().len())
+        .sum();
+    assert_eq!(total, documented, "no undocumented extra operations");
+
+    let schemas = &document["components"]["schemas"];
+    for schema in [
+        "Node",
+        "RegisterRequest",
+        "Share",
+        "ErrorBody",
+        "UploadStatus",
+    ] {
+        assert!(schemas[schema].is_object(), "schema {schema}");
+    }
+    assert_eq!(
+        schemas["KdfParams"]["properties"]["salt"]["$ref"],
+        "#/components/schemas/Bytes"
+    );
+    assert_eq!(schemas["Bytes"]["type"], "string");
+    assert_eq!(
+        schemas["Bytes"]["format"], "byte",
+        "binary fields are base64 strings"
+    );
+    assert!(document["components"]["securitySchemes"]["bearer"].is_object());
+
+    // Each documented operation is served: none answers the router's 404.
+    let client = &server.client;
+    for (method, path) in ROUTES {
+        let concrete = path
+            .replace("{id}", &Uuid::new_v4().to_string())
+            .replace("{version_id}", &Uuid::new_v4().to_string())
+            .replace("{index}", "0");
+        let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let response = client
+            .request(method.clone(), server.url(&concrete))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        if status == StatusCode::NOT_FOUND {
+            let body: Value = response.json().await.unwrap();
+            panic!("{method} {concrete} is not routed: {body}");
+        }
+        assert_ne!(
+            status,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {concrete}"
+        );
+    }
 }

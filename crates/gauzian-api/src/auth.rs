@@ -7,6 +7,7 @@ use crate::Bytes;
 
 /// Password-based key derivation function of an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum KdfAlgorithm {
     /// PBKDF2-HMAC-SHA256 over the NFC-normalized password.
     #[serde(rename = "pbkdf2-sha256")]
@@ -15,6 +16,7 @@ pub enum KdfAlgorithm {
 
 /// Parameters a client needs to derive an account's keys from its password.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KdfParams {
     /// Derivation function.
     pub algorithm: KdfAlgorithm,
@@ -26,6 +28,7 @@ pub struct KdfParams {
 
 /// `POST /api/auth/prelogin`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PreloginRequest {
     /// Account email.
     pub email: String,
@@ -35,6 +38,7 @@ pub struct PreloginRequest {
 /// plausible parameters, so the response does not reveal whether an account
 /// exists.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PreloginResponse {
     /// Parameters to derive the authentication key with.
     pub kdf: KdfParams,
@@ -42,6 +46,7 @@ pub struct PreloginResponse {
 
 /// The root folder created together with an account.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewRootFolder {
     /// Client-generated folder id.
     pub id: Uuid,
@@ -56,6 +61,7 @@ pub struct NewRootFolder {
 /// The server stores an Argon2id hash of `auth_key` and of
 /// `recovery_auth_key`; every other field is opaque ciphertext or a public key.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegisterRequest {
     /// Account email, unique per server.
     pub email: String,
@@ -79,6 +85,7 @@ pub struct RegisterRequest {
 
 /// Response to a successful registration.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegisterResponse {
     /// Server-assigned account id.
     pub user_id: Uuid,
@@ -86,6 +93,7 @@ pub struct RegisterResponse {
 
 /// `POST /api/auth/login`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
     /// Account email.
     pub email: String,
@@ -95,6 +103,7 @@ pub struct LoginRequest {
 
 /// A session token and the account it opens.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginResponse {
     /// Bearer token (an HS256 JWT). Also set as the session cookie.
     pub token: String,
@@ -106,6 +115,7 @@ pub struct LoginResponse {
 
 /// `GET /api/account`: what a client needs to open the drive.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Account {
     /// Account id.
     pub user_id: Uuid,
@@ -125,6 +135,7 @@ pub struct Account {
 
 /// `GET /api/account/usage`: storage used by the account's tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Usage {
     /// Ciphertext bytes of every file version the account owns, pending
     /// uploads included.
@@ -137,6 +148,7 @@ pub struct Usage {
 /// client proves the current password and re-wraps the private key; no file
 /// is re-encrypted. Every session of the account ends, this one included.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangePasswordRequest {
     /// Authentication key derived from the current password.
     pub current_auth_key: Bytes,
@@ -151,6 +163,7 @@ pub struct ChangePasswordRequest {
 /// `POST /api/auth/recovery/key`: fetches the recovery wrapping of the
 /// private key, for a user who forgot the password.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecoveryKeyRequest {
     /// Account email.
     pub email: String,
@@ -160,6 +173,7 @@ pub struct RecoveryKeyRequest {
 
 /// The private key wrapped under the recovery key-encryption key.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecoveryKeyResponse {
     /// Private key wrapped under the recovery key-encryption key.
     pub recovery_wrapped_private_key: Bytes,
@@ -170,6 +184,7 @@ pub struct RecoveryKeyResponse {
 /// `POST /api/auth/recovery/reset`: sets a new password with the recovery
 /// key. Every session of the account ends.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResetPasswordRequest {
     /// Account email.
     pub email: String,

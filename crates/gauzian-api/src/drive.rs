@@ -7,6 +7,7 @@ use crate::Bytes;
 
 /// Kind of a node in the drive tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NodeKind {
     /// A folder.
@@ -17,6 +18,7 @@ pub enum NodeKind {
 
 /// The finalized content of a file node.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FileVersion {
     /// Client-generated version id, bound into every chunk.
     pub version_id: Uuid,
@@ -28,6 +30,7 @@ pub struct FileVersion {
 
 /// A folder or file as the server stores it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Node {
     /// Client-generated node id.
     pub id: Uuid,
@@ -50,6 +53,7 @@ pub struct Node {
 
 /// `POST /api/folders`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateFolderRequest {
     /// Client-generated folder id.
     pub id: Uuid,
@@ -63,6 +67,7 @@ pub struct CreateFolderRequest {
 
 /// Query of `GET /api/folders/{id}/children`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PageQuery {
     /// Opaque cursor from the previous page.
     pub cursor: Option<String>,
@@ -72,6 +77,7 @@ pub struct PageQuery {
 
 /// One page of a folder's children.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NodePage {
     /// Children on this page.
     pub items: Vec<Node>,
@@ -81,6 +87,7 @@ pub struct NodePage {
 
 /// `POST /api/uploads`: starts the upload of a new file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StartUploadRequest {
     /// Client-generated file id.
     pub file_id: Uuid,
@@ -98,6 +105,7 @@ pub struct StartUploadRequest {
 
 /// State of an upload, so that a client can resume it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UploadStatus {
     /// File being uploaded.
     pub file_id: Uuid,
@@ -111,6 +119,7 @@ pub struct UploadStatus {
 
 /// One stored chunk of a file version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChunkInfo {
     /// Position in the file, from 0.
     pub index: u32,
@@ -120,6 +129,7 @@ pub struct ChunkInfo {
 
 /// `GET /api/files/{id}`: what a client needs to download a file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FileManifest {
     /// The file node.
     pub node: Node,
@@ -131,6 +141,7 @@ pub struct FileManifest {
 
 /// `PATCH /api/nodes/{id}`: renames a node by replacing its metadata.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateNodeRequest {
     /// New metadata sealed under the node key.
     pub encrypted_metadata: Bytes,
@@ -138,6 +149,7 @@ pub struct UpdateNodeRequest {
 
 /// `POST /api/nodes/{id}/move`: moves a node under another folder.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MoveNodeRequest {
     /// New parent folder.
     pub parent_id: Uuid,

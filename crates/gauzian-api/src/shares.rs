@@ -7,6 +7,7 @@ use crate::{Bytes, NodeKind};
 
 /// Query of `GET /api/users/public-key`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublicKeyQuery {
     /// Email of the account to share with.
     pub email: String,
@@ -14,6 +15,7 @@ pub struct PublicKeyQuery {
 
 /// An account's public key, to wrap a node key for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserPublicKey {
     /// Account id.
     pub user_id: Uuid,
@@ -30,6 +32,7 @@ pub struct UserPublicKey {
 /// Role a share grants on a node and its subtree. Ownership is never
 /// granted through a share.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ShareRole {
     /// Reads the node and its subtree.
@@ -40,6 +43,7 @@ pub enum ShareRole {
 
 /// Whether the recipient has accepted a share.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ShareStatus {
     /// Offered; grants no access until accepted.
@@ -50,6 +54,7 @@ pub enum ShareStatus {
 
 /// `POST /api/shares`: shares a node the caller owns.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateShareRequest {
     /// File or folder to share.
     pub node_id: Uuid,
@@ -63,6 +68,7 @@ pub struct CreateShareRequest {
 
 /// `PATCH /api/shares/{id}`: changes the role of a share.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateShareRequest {
     /// New role.
     pub role: ShareRole,
@@ -70,6 +76,7 @@ pub struct UpdateShareRequest {
 
 /// A share as its owner and its recipient see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Share {
     /// Share id.
     pub id: Uuid,

@@ -1,7 +1,7 @@
 //! Accounts: pre-login, registration, login, logout and the account itself.
 
 pub mod password;
-mod recovery;
+pub(crate) mod recovery;
 pub mod session;
 
 use std::time::Duration;
@@ -13,8 +13,8 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use gauzian_api::{
-    Account, Bytes, KdfAlgorithm, KdfParams, LoginRequest, LoginResponse, PreloginRequest,
-    PreloginResponse, RegisterRequest, RegisterResponse, Usage,
+    Account, Bytes, ErrorBody, KdfAlgorithm, KdfParams, LoginRequest, LoginResponse,
+    PreloginRequest, PreloginResponse, RegisterRequest, RegisterResponse, Usage,
 };
 use hmac::{KeyInit as _, Mac as _};
 use sqlx::Row as _;
@@ -85,6 +85,7 @@ pub fn normalize_email(email: &str) -> ApiResult<String> {
     Ok(email)
 }
 
+#[utoipa::path(post, path = "/api/auth/prelogin", tag = "auth", request_body = PreloginRequest, responses((status = 200, body = PreloginResponse), (status = 400, body = ErrorBody), (status = 429, description = "Per-IP limit reached", body = ErrorBody)))]
 async fn prelogin(
     State(state): State<AppState>,
     _limit: AuthRateLimit,
@@ -150,6 +151,7 @@ pub(crate) fn check_kdf(kdf: &KdfParams) -> ApiResult<()> {
     check_len("kdf.salt", &kdf.salt, SALT_LEN, SALT_LEN)
 }
 
+#[utoipa::path(post, path = "/api/auth/register", tag = "auth", request_body = RegisterRequest, responses((status = 201, body = RegisterResponse), (status = 400, body = ErrorBody), (status = 409, description = "Email or root folder id taken", body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn register(
     State(state): State<AppState>,
     _limit: AuthRateLimit,
@@ -270,6 +272,7 @@ async fn register(
     Ok((StatusCode::CREATED, Json(RegisterResponse { user_id })))
 }
 
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest, responses((status = 200, description = "Token in the body and in the session cookie", body = LoginResponse), (status = 401, description = "Invalid email or authentication key", body = ErrorBody), (status = 429, description = "Account locked or per-IP limit reached", body = ErrorBody)))]
 async fn login(
     State(state): State<AppState>,
     _limit: AuthRateLimit,
@@ -422,6 +425,7 @@ pub(crate) async fn record_login_failure(
     Ok(locked)
 }
 
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", security(("bearer" = []), ("cookie" = [])), responses((status = 204, description = "Token revoked"), (status = 401, body = ErrorBody)))]
 async fn logout(State(state): State<AppState>, session: Session) -> ApiResult<impl IntoResponse> {
     let expires_at_millis = session.expires_at.saturating_mul(1000);
     sqlx::query(
@@ -450,10 +454,12 @@ async fn logout(State(state): State<AppState>, session: Session) -> ApiResult<im
     Ok((StatusCode::NO_CONTENT, headers))
 }
 
+#[utoipa::path(get, path = "/api/account", tag = "auth", security(("bearer" = []), ("cookie" = [])), responses((status = 200, body = Account), (status = 401, body = ErrorBody)))]
 async fn account(State(state): State<AppState>, session: Session) -> ApiResult<Json<Account>> {
     Ok(Json(load_account(&state, session.user_id).await?))
 }
 
+#[utoipa::path(get, path = "/api/account/usage", tag = "auth", security(("bearer" = []), ("cookie" = [])), responses((status = 200, body = Usage), (status = 401, body = ErrorBody)))]
 async fn usage(State(state): State<AppState>, session: Session) -> ApiResult<Json<Usage>> {
     let used_bytes = crate::uploads::usage_bytes(&state, session.user_id).await?;
     let quota = state.settings.quota_bytes;

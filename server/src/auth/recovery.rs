@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use gauzian_api::{
-    Bytes, ChangePasswordRequest, KdfParams, RecoveryKeyRequest, RecoveryKeyResponse,
+    Bytes, ChangePasswordRequest, ErrorBody, KdfParams, RecoveryKeyRequest, RecoveryKeyResponse,
     ResetPasswordRequest,
 };
 use sqlx::Row as _;
@@ -75,6 +75,7 @@ async fn store_new_password(state: &AppState, user_id: Uuid, new: NewPassword) -
     Ok(())
 }
 
+#[utoipa::path(post, path = "/api/account/password", tag = "auth", security(("bearer" = []), ("cookie" = [])), request_body = ChangePasswordRequest, responses((status = 204, description = "Password changed; every session ended"), (status = 400, description = "Invalid request", body = ErrorBody), (status = 401, description = "Missing or invalid session token", body = ErrorBody)))]
 pub(super) async fn change_password(
     State(state): State<AppState>,
     session: Session,
@@ -135,6 +136,7 @@ async fn verify_recovery(
     }
 }
 
+#[utoipa::path(post, path = "/api/auth/recovery/key", tag = "auth", request_body = RecoveryKeyRequest, responses((status = 200, body = RecoveryKeyResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub(super) async fn recovery_key(
     State(state): State<AppState>,
     _limit: AuthRateLimit,
@@ -153,6 +155,7 @@ pub(super) async fn recovery_key(
     }))
 }
 
+#[utoipa::path(post, path = "/api/auth/recovery/reset", tag = "auth", request_body = ResetPasswordRequest, responses((status = 204, description = "Password reset; every session ended"), (status = 400, description = "Invalid request", body = ErrorBody), (status = 401, description = "Missing or invalid session token", body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub(super) async fn reset_password(
     State(state): State<AppState>,
     _limit: AuthRateLimit,
