@@ -230,6 +230,8 @@ fn files_round_trip_byte_identical() {
     let files: Vec<(&str, Vec<u8>)> = vec![
         ("empty.bin", Vec::new()),
         ("one byte", random_bytes(1)),
+        ("five MiB minus one", random_bytes(5 * MIB - 1)),
+        ("ten MiB", random_bytes(10 * MIB)),
         ("été – résumé.txt", random_bytes(5 * MIB)),
         ("日本語.bin", random_bytes(5 * MIB + 1)),
         ("Ελληνικά και العربية.dat", random_bytes(23 * MIB)),
@@ -423,6 +425,25 @@ fn backup_twice_sends_nothing_new() {
     assert_eq!(second["unchanged"], 2, "{second}");
     assert_eq!(second["bytes_sent"], 0, "{second}");
 
+    std::fs::write(source.join("notes.txt"), b"new notes").unwrap();
+    let third: serde_json::Value = serde_json::from_str(&user.ok(&[
+        "backup",
+        source_arg,
+        "/backup/photos",
+        "--exclude",
+        "cache/",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(third["changed"], 1, "{third}");
+    assert_eq!(third["bytes_sent"], 9, "{third}");
+    let trash: serde_json::Value =
+        serde_json::from_str(&user.ok(&["trash", "list", "--json"])).unwrap();
+    assert_eq!(
+        trash["entries"][0]["path"], "/backup/photos/notes.txt",
+        "{trash}"
+    );
+
     let restored = user.home.path().join("restored");
     let summary: serde_json::Value = serde_json::from_str(&user.ok(&[
         "restore",
@@ -435,6 +456,10 @@ fn backup_twice_sends_nothing_new() {
     assert_eq!(
         std::fs::read(restored.join("2026/été/plage.jpg")).unwrap(),
         std::fs::read(source.join("2026/été/plage.jpg")).unwrap()
+    );
+    assert_eq!(
+        std::fs::read(restored.join("notes.txt")).unwrap(),
+        b"new notes"
     );
     assert!(
         !restored.join("cache").exists(),

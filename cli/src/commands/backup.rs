@@ -3,7 +3,8 @@
 //!
 //! A file is unchanged when the remote copy's sealed metadata has the same
 //! size and modification time. When only the time differs, the SHA-256 of the
-//! local file decides.
+//! local file decides. A changed file replaces the remote copy, which goes to
+//! the trash.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -13,7 +14,7 @@ use std::time::UNIX_EPOCH;
 use anyhow::{Context, Result, bail};
 use gauzian_client::download::DownloadOptions;
 use gauzian_client::upload::UploadOptions;
-use gauzian_client::{Drive, Entry};
+use gauzian_client::{ClientError, Drive, Entry};
 use serde_json::json;
 
 use crate::app::App;
@@ -131,13 +132,23 @@ pub async fn backup(
             match decision {
                 Decision::Unchanged => {}
                 Decision::Changed => {
-                    // TODO: replace the remote file once the API has a route
-                    // for a new version of an existing file.
-                    reporter.error(&format!(
-                        "error: {}: changed since the last backup, but the server has no way to replace a file yet; not sent",
-                        job.local.display()
-                    ));
-                    failed += 1;
+                    let previous = remote_files.get(&job.folders, &job.name);
+                    match replace(
+                        &drive,
+                        &mut cache,
+                        job,
+                        previous,
+                        &upload_options,
+                        &reporter,
+                    )
+                    .await
+                    {
+                        Ok(()) => bytes_sent += job.size,
+                        Err(error) => {
+                            reporter.error(&format!("error: {}: {error}", job.local.display()));
+                            failed += 1;
+                        }
+                    }
                 }
                 Decision::New => {
                     match upload_one(app, &drive, &mut cache, job, &upload_options, &reporter).await
@@ -184,6 +195,43 @@ pub async fn backup(
         ));
     }
     output::batch_result(failed, plan.failures.len() + plan.files.len())
+}
+
+/// Replaces a changed remote file: uploads the new content under a
+/// temporary name, moves the previous copy to the trash (where it can be
+/// restored from), then gives the new file its name. A failure at any step
+/// leaves the previous copy reachable, in place or in the trash.
+async fn replace(
+    drive: &Drive,
+    cache: &mut FolderCache,
+    job: &UploadJob,
+    previous: Option<&Entry>,
+    options: &UploadOptions,
+    reporter: &crate::progress::Reporter,
+) -> Result<(), ClientError> {
+    let parent = cache.ensure(drive, &job.folders).await?;
+    let temporary_name = format!(".gauzian-backup-{}", uuid::Uuid::new_v4());
+    let progress = reporter.file(&job.name, job.size);
+    let uploaded = drive
+        .upload_file(
+            &parent,
+            &job.local,
+            &temporary_name,
+            options,
+            &progress,
+            &(),
+        )
+        .await;
+    progress.finish();
+    let uploaded = uploaded?;
+
+    if let Some(previous) = previous {
+        drive.trash_entry(previous).await?;
+    }
+    drive
+        .move_entry(&uploaded, &parent, &parent, &job.name)
+        .await?;
+    Ok(())
 }
 
 /// The remote files below the backup target, by folder path and name.
