@@ -124,8 +124,11 @@ pub async fn backup(
             .map(|(job, _)| job)
             .collect();
         let reporter = app.reporter(to_send.iter().map(|job| job.size).sum(), to_send.len());
+        // The remote folders were listed above, so uploads skip listing
+        // them again for each file.
         let upload_options = UploadOptions {
             parallelism: options.parallelism,
+            check_existing: false,
             ..UploadOptions::default()
         };
         for (job, decision) in plan.files.iter().zip(&decisions) {

@@ -28,8 +28,10 @@
 //! # }
 //! ```
 //!
-//! The library logs retries and swallowed errors through `tracing` and never
-//! logs a password, key, token or name.
+//! The library logs retries and swallowed errors through `tracing`, with
+//! node and version ids. It never logs a password, key or token. The only
+//! file names it logs are local paths, when a step on a local file fails
+//! without failing the operation (a modification time not restored).
 
 pub mod account;
 pub mod download;

@@ -37,6 +37,9 @@ pub struct UploadOptions {
     /// Rounds of "read status, send missing chunks" after a round failed on
     /// a transient error.
     pub max_rounds: u32,
+    /// List the parent folder first and fail when the name is taken. A
+    /// caller that has just listed the folder can skip the second listing.
+    pub check_existing: bool,
 }
 
 impl Default for UploadOptions {
@@ -44,6 +47,7 @@ impl Default for UploadOptions {
         Self {
             parallelism: 4,
             max_rounds: 3,
+            check_existing: true,
         }
     }
 }
@@ -144,7 +148,7 @@ impl Drive {
                 path: parent.path.clone(),
             });
         }
-        if self.find_child(parent, &name).await?.is_some() {
+        if options.check_existing && self.find_child(parent, &name).await?.is_some() {
             return Err(ClientError::AlreadyExists { path });
         }
 
