@@ -727,3 +727,34 @@ fn passwd_and_recover_keep_files() {
     );
     assert_eq!(std::fs::read(&target).unwrap(), b"keep me");
 }
+
+#[test]
+fn upload_existing_name_fails_rest_continues() {
+    let server = Server::start();
+    let user = User::new(&server, "ken@example.com", PASSWORD);
+    user.register();
+    let first = user.home.path().join("first.txt");
+    let second = user.home.path().join("second.txt");
+    std::fs::write(&first, b"1").unwrap();
+    std::fs::write(&second, b"2").unwrap();
+    user.ok(&["upload", first.to_str().unwrap(), "/"]);
+
+    let batch = user.run(&[
+        "upload",
+        first.to_str().unwrap(),
+        second.to_str().unwrap(),
+        "/",
+        "--json",
+    ]);
+    assert_eq!(
+        batch.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&batch.stderr)
+    );
+    let results: serde_json::Value = serde_json::from_slice(&batch.stdout).unwrap();
+    assert_eq!(results[0]["status"], "failed", "{results}");
+    assert_eq!(results[1]["status"], "uploaded", "{results}");
+    let message = String::from_utf8_lossy(&batch.stderr);
+    assert!(message.contains("/first.txt: already exists"), "{message}");
+}

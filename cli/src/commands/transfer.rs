@@ -1,7 +1,7 @@
 //! `upload` and `download`, of files and whole folders. A failure on one file
 //! is reported and counted, and the rest of the batch goes on.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -177,12 +177,42 @@ pub async fn upload(app: &App, paths: &[String], parallelism: usize) -> Result<(
         }
     }
 
+    // Each remote folder is listed once for the whole batch, and the names
+    // taken in it are checked here instead of by every upload.
     let options = UploadOptions {
         parallelism,
+        check_existing: false,
         ..UploadOptions::default()
     };
+    let mut taken: HashMap<Vec<String>, HashSet<String>> = HashMap::new();
     for job in &plan.files {
-        match upload_one(app, &drive, &mut cache, job, &options, &reporter).await {
+        let outcome = async {
+            let names = match taken.entry(job.folders.clone()) {
+                std::collections::hash_map::Entry::Occupied(names) => names.into_mut(),
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    let folder = cache.ensure(&drive, &job.folders).await?;
+                    let listing = drive.list(&folder).await?;
+                    slot.insert(
+                        listing
+                            .entries
+                            .iter()
+                            .map(|entry| entry.name().to_owned())
+                            .collect(),
+                    )
+                }
+            };
+            if names.contains(&job.name) {
+                let folder = &cache.folders[&job.folders];
+                return Err(ClientError::AlreadyExists {
+                    path: names::join_remote(&folder.path, &job.name),
+                });
+            }
+            let entry = upload_one(app, &drive, &mut cache, job, &options, &reporter).await?;
+            names.insert(job.name.clone());
+            Ok(entry)
+        }
+        .await;
+        match outcome {
             Ok(entry) => {
                 reporter.message(&format!(
                     "uploaded {} → {} ({})",
