@@ -65,6 +65,15 @@ fn read_password_file(file: &Path) -> Result<Password> {
     Ok(Password::new(line.to_owned()))
 }
 
+/// Fails early, before keys are generated, when the recovery key could be
+/// neither written to a file nor shown on a terminal.
+pub fn check_recovery_key_delivery(file: Option<&Path>) -> Result<()> {
+    if file.is_none() && (!std::io::stdin().is_terminal() || !std::io::stderr().is_terminal()) {
+        bail!("cannot show the recovery key: not on a terminal; pass --recovery-key-file FILE");
+    }
+    Ok(())
+}
+
 /// Hands the recovery key to the user: written to `file` (mode 0600) for
 /// scripts, or shown once on the terminal with a confirmation that it was
 /// saved. Returns an error, before anything is registered, when neither works.
@@ -75,9 +84,7 @@ pub fn deliver_recovery_key(key: &RecoveryKey, file: Option<&Path>) -> Result<()
         contents.push(b'\n');
         return crate::config::create_private(file, &contents);
     }
-    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
-        bail!("cannot show the recovery key: not on a terminal; pass --recovery-key-file FILE");
-    }
+    check_recovery_key_delivery(None)?;
 
     let mut terminal = std::io::stderr();
     writeln!(

@@ -641,6 +641,9 @@ fn share_with_viewer_then_revoke() {
     assert_eq!(shares["incoming"][0]["status"], "pending", "{shares}");
     viewer.ok(&["accept", &share_id]);
 
+    let shared: serde_json::Value =
+        serde_json::from_str(&viewer.ok(&["ls", "shared:", "--json"])).unwrap();
+    assert_eq!(shared["entries"][0]["name"], "team", "{shared}");
     let listing: serde_json::Value =
         serde_json::from_str(&viewer.ok(&["ls", "shared:team", "--json"])).unwrap();
     assert_eq!(

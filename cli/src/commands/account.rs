@@ -15,6 +15,7 @@ use crate::{output, secrets};
 pub async fn register(app: &App, email: &str, recovery_key_file: Option<&Path>) -> Result<()> {
     let server = app.server(None);
     let api = Api::new(&server)?;
+    secrets::check_recovery_key_delivery(recovery_key_file)?;
     let password = secrets::read_new_password(app.global.password_file.as_deref(), email)?;
 
     app.message("Generating keys (RSA-4096 takes a few seconds)…");

@@ -51,6 +51,9 @@ fn entry_line(entry: &Entry) -> String {
 
 pub async fn ls(app: &App, remote: &str) -> Result<()> {
     let drive = app.open_drive().await?;
+    if remote.trim_end_matches('/') == gauzian_client::shares::SHARED_PREFIX {
+        return list_accepted_shares(app, &drive).await;
+    }
     let target = drive.resolve(remote).await?;
     if !target.is_folder() {
         if app.global.json {
@@ -87,6 +90,35 @@ pub async fn ls(app: &App, remote: &str) -> Result<()> {
         listing.failures.len(),
         listing.failures.len() + listing.entries.len(),
     )
+}
+
+/// Lists the shares accepted from other users, as `ls shared:` shows them.
+async fn list_accepted_shares(app: &App, drive: &gauzian_client::Drive) -> Result<()> {
+    let mut entries = Vec::new();
+    let mut failed = 0;
+    let shares = drive.api().incoming_shares().await?;
+    let accepted: Vec<_> = shares
+        .iter()
+        .filter(|share| share.status == gauzian_client::api::ShareStatus::Accepted)
+        .collect();
+    for share in &accepted {
+        match drive.open_share(share).await {
+            Ok(entry) => entries.push(entry),
+            Err(error) => {
+                eprintln!("error: share {}: {error}", share.id);
+                failed += 1;
+            }
+        }
+    }
+    if app.global.json {
+        let entries: Vec<Value> = entries.iter().map(entry_json).collect();
+        output::json(&json!({ "path": "shared:", "entries": entries }))?;
+    } else {
+        for entry in &entries {
+            output::line(&entry_line(entry))?;
+        }
+    }
+    output::batch_result(failed, accepted.len())
 }
 
 /// Splits a remote path into its parent's path and its last component:
