@@ -289,6 +289,11 @@ async fn put_chunk(
             ),
         ));
     }
+    // An editor uploading into another owner's tree must still hold the
+    // role: revoking the share stops the upload at the next chunk.
+    if upload.owner_id != session.user_id {
+        writable_folder(&state, session.user_id, upload.parent_id).await?;
+    }
 
     let write_started = Instant::now();
     let sha256 = state.chunks.write(version_id, index, &body).await?;

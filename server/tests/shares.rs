@@ -453,6 +453,35 @@ async fn access_matrix(backend: Backend) {
     }
     let response = server.get(&chunk, Some(&cast.viewer.token)).await;
     assert_error(response, NOT_FOUND, "not_found").await;
+
+    // An editor's upload stops once the share is revoked.
+    let body = upload_body(sub.id);
+    let response = send(
+        &server,
+        Method::POST,
+        "/api/uploads",
+        &cast.editor.token,
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(response.status(), CREATED);
+    let chunk_path = format!(
+        "/api/uploads/{}/chunks/0",
+        body["version_id"].as_str().unwrap()
+    );
+    let response = send(
+        &server,
+        Method::DELETE,
+        &format!("/api/shares/{}", editor_share.id),
+        owner,
+        None,
+    )
+    .await;
+    assert_eq!(response.status(), NO_CONTENT);
+    let response = server
+        .put_bytes(&chunk_path, &cast.editor.token, random_bytes(16))
+        .await;
+    assert_error(response, NOT_FOUND, "not_found").await;
 }
 
 async fn share_lifecycle(backend: Backend) {
