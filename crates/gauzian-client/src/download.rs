@@ -168,11 +168,25 @@ impl Drive {
             let Some((plaintext_len, next)) = pending.pop_front() else {
                 return Ok(());
             };
-            let sealed = next.await.map_err(|error| {
+            let fetched = next.await.map_err(|error| {
                 ClientError::Internal(format!("chunk download task failed: {error}"))
-            })??;
+            });
+            let sealed = match fetched.and_then(|result| result) {
+                Ok(sealed) => sealed,
+                Err(error) => {
+                    // Dropping a JoinHandle detaches its task, so the fetches
+                    // still in flight are stopped explicitly.
+                    for (_, handle) in pending {
+                        handle.abort();
+                    }
+                    return Err(error);
+                }
+            };
             if sender.send(sealed).await.is_err() {
                 // The writer stopped on an error, which it reports.
+                for (_, handle) in pending {
+                    handle.abort();
+                }
                 return Ok(());
             }
             progress.advance(plaintext_len);
