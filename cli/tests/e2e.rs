@@ -761,3 +761,119 @@ fn upload_existing_name_fails_rest_continues() {
     let message = String::from_utf8_lossy(&batch.stderr);
     assert!(message.contains("/first.txt: already exists"), "{message}");
 }
+
+/// A loopback HTTP proxy in front of the server that flips one byte in the
+/// body of every response to a request whose path contains `chunks/1`: a
+/// server that serves an altered chunk without noticing.
+struct TamperingProxy {
+    url: String,
+}
+
+impl TamperingProxy {
+    fn start(upstream: &str) -> Self {
+        use std::io::{Read, Write};
+        use std::net::{TcpListener, TcpStream};
+
+        let upstream = upstream.trim_start_matches("http://").to_owned();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+
+        /// Reads one HTTP/1.1 request: head and Content-Length body.
+        fn read_request(stream: &mut TcpStream) -> Option<(String, Vec<u8>)> {
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") {
+                if stream.read(&mut byte).ok()? == 0 {
+                    return None;
+                }
+                head.push(byte[0]);
+            }
+            let head = String::from_utf8(head).ok()?;
+            let length = head
+                .lines()
+                .find_map(|line| {
+                    let (name, value) = line.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse::<usize>().ok())?
+                })
+                .unwrap_or(0);
+            let mut body = vec![0u8; length];
+            stream.read_exact(&mut body).ok()?;
+            Some((head, body))
+        }
+
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(mut client) = client else { break };
+                let upstream = upstream.clone();
+                std::thread::spawn(move || {
+                    let Some((head, body)) = read_request(&mut client) else {
+                        return;
+                    };
+                    let tamper = head
+                        .lines()
+                        .next()
+                        .unwrap_or_default()
+                        .contains("/chunks/1 ");
+                    // One request per upstream connection, read to the end.
+                    let head = head.replacen("\r\n", "\r\nConnection: close\r\n", 1);
+                    let mut server = TcpStream::connect(&upstream).unwrap();
+                    server.write_all(head.as_bytes()).unwrap();
+                    server.write_all(&body).unwrap();
+                    let mut response = Vec::new();
+                    server.read_to_end(&mut response).unwrap();
+
+                    let body_start = response
+                        .windows(4)
+                        .position(|window| window == b"\r\n\r\n")
+                        .map(|position| position + 4)
+                        .unwrap_or(response.len());
+                    if tamper && response.len() > body_start + 100 {
+                        response[body_start + 100] ^= 0x01;
+                    }
+                    let (head, body) = response.split_at(body_start);
+                    let head = String::from_utf8_lossy(head).replacen(
+                        "\r\n",
+                        "\r\nconnection: close\r\n",
+                        1,
+                    );
+                    let _ = client.write_all(head.as_bytes());
+                    let _ = client.write_all(body);
+                });
+            }
+        });
+        Self { url }
+    }
+}
+
+#[test]
+fn tampered_chunk_in_transit_leaves_no_file() {
+    let server = Server::start();
+    let user = User::new(&server, "radia@example.com", PASSWORD);
+    user.register();
+    let data = random_bytes(11 * MIB);
+    let local = user.home.path().join("secret.bin");
+    std::fs::write(&local, &data).unwrap();
+    user.ok(&["upload", local.to_str().unwrap(), "/"]);
+
+    let proxy = TamperingProxy::start(&server.url);
+    let target = user.home.path().join("out");
+    std::fs::create_dir(&target).unwrap();
+    let mut through_proxy = User::new(&server, "radia@example.com", PASSWORD);
+    through_proxy.server_url = proxy.url.clone();
+    let config = through_proxy.config_dir();
+    std::fs::create_dir_all(&config).unwrap();
+    let session = std::fs::read_to_string(user.config_dir().join("session.json")).unwrap();
+    std::fs::write(
+        config.join("session.json"),
+        session.replace(&server.url, &proxy.url),
+    )
+    .unwrap();
+
+    let output = through_proxy.run(&["download", "/secret.bin", target.to_str().unwrap()]);
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "a tampered chunk was accepted");
+    assert!(message.contains("chunk failed to decrypt"), "{message}");
+    let left: Vec<_> = std::fs::read_dir(&target).unwrap().collect();
+    assert!(left.is_empty(), "the failed download left {left:?}");
+}
