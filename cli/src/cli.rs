@@ -115,9 +115,10 @@ pub enum Command {
         parents: bool,
     },
     /// Upload files and folders (recursively) into a remote folder
+    #[command(override_usage = "gauzian upload [OPTIONS] LOCAL... REMOTE_DIR")]
     Upload {
-        /// Local files or folders, then the remote folder
-        #[arg(required = true, num_args = 2.., value_name = "LOCAL... REMOTE_DIR")]
+        /// Local files or folders, then the existing remote folder
+        #[arg(required = true, num_args = 2.., value_name = "PATH")]
         paths: Vec<String>,
         /// Chunks sent at the same time per file
         #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=32))]
