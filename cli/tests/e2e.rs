@@ -346,6 +346,13 @@ fn wrong_password_fails_clearly() {
     assert_eq!(login.status.code(), Some(4));
     let message = String::from_utf8_lossy(&login.stderr);
     assert!(message.contains("wrong email or password"), "{message}");
+
+    user.ok(&["logout"]);
+    assert!(!user.config_dir().join("session.json").exists());
+    let after_logout = user.run(&["ls", "/"]);
+    assert_eq!(after_logout.status.code(), Some(4));
+    let message = String::from_utf8_lossy(&after_logout.stderr);
+    assert!(message.contains("gauzian login"), "{message}");
 }
 
 #[test]
