@@ -64,7 +64,7 @@ pub enum ApiError {
     TooManyRequests {
         /// Stable error code.
         code: &'static str,
-        /// What limit was reached.
+        /// Description of the limit that was reached.
         message: String,
         /// Time until a retry can succeed.
         retry_after: Duration,

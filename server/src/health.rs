@@ -21,7 +21,7 @@ async fn live() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// Succeeds when the database answers a query and the chunk store accepts a
+/// Succeeds when the database runs a query and the chunk store accepts a
 /// write; otherwise 503 with the failing component named.
 #[utoipa::path(get, path = "/health/ready", tag = "operations", responses((status = 200, description = "Database and chunk store reachable"), (status = 503, description = "A component is unavailable")))]
 async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {

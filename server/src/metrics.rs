@@ -52,6 +52,9 @@ fn duration_histogram() -> Histogram {
 }
 
 /// Every metric of one server, in a registry of its own.
+///
+/// TODO: database work is measured only as pool gauges and inside the HTTP
+/// latency; there is no per-query duration histogram yet.
 pub struct Metrics {
     registry: Registry,
     http_requests: Family<RequestLabels, Counter>,
