@@ -334,6 +334,9 @@ async fn put_chunk(
 
     // A re-sent chunk with other bytes (re-encrypted with a fresh nonce)
     // replaces the earlier one, whose file is now unreferenced.
+    // NOTE: three concurrent sends of one index with two different contents
+    // can delete the file the final row names. A download then reports
+    // chunk_corrupted rather than serving wrong bytes.
     if let Some(previous) = previous.filter(|previous| previous.as_slice() != sha256) {
         state.chunks.remove(version_id, index, &previous).await?;
     }
