@@ -15,11 +15,13 @@ pub enum ClientError {
     /// The server could not be reached, or the connection broke, after every
     /// retry.
     #[error(
-        "cannot reach the server at {server}: {source}; check --server and that the server runs"
+        "cannot reach the server at {server}: {detail}; check --server and that the server runs"
     )]
     Unreachable {
         /// Base URL of the server.
         server: String,
+        /// The transport error and its causes, joined with ": ".
+        detail: String,
         /// The transport error.
         #[source]
         source: reqwest::Error,

@@ -505,9 +505,18 @@ impl Api {
     }
 
     fn unreachable(&self, source: reqwest::Error) -> ClientError {
+        let source = source.without_url();
+        let mut detail = source.to_string();
+        let mut cause = std::error::Error::source(&source);
+        while let Some(error) = cause {
+            detail.push_str(": ");
+            detail.push_str(&error.to_string());
+            cause = error.source();
+        }
         ClientError::Unreachable {
             server: self.server.clone(),
-            source: source.without_url(),
+            detail,
+            source,
         }
     }
 
