@@ -2,6 +2,7 @@
 //! authentication and the database pool, served at `/metrics`.
 
 use std::fmt;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request, State};
@@ -51,10 +52,78 @@ fn duration_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.001, 2.0, 15))
 }
 
-/// Every metric of one server, in a registry of its own.
+/// Database statement latency by operation, for the whole process.
 ///
-/// TODO: database work is measured only as pool gauges and inside the HTTP
-/// latency; there is no per-query duration histogram yet.
+/// sqlx reports each statement's duration as a `sqlx::query` tracing event,
+/// which [`DatabaseTimingLayer`] records here. Events carry no server
+/// identity, so every server of a process (several only in tests) shares
+/// this family.
+fn database_durations() -> &'static HistogramFamily<OperationLabels> {
+    static DURATIONS: OnceLock<HistogramFamily<OperationLabels>> = OnceLock::new();
+    DURATIONS.get_or_init(|| Family::new_with_constructor(duration_histogram))
+}
+
+/// A `tracing` layer that turns sqlx's per-statement events into
+/// `gauzian_db_operation_duration_seconds` observations. It needs the
+/// `sqlx::query` target enabled at `debug` for itself, which
+/// [`crate::telemetry::init`] does without printing those events.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DatabaseTimingLayer;
+
+/// The two fields of a sqlx statement event that the layer reads.
+#[derive(Default)]
+struct StatementFields {
+    operation: Option<&'static str>,
+    elapsed_seconds: Option<f64>,
+}
+
+impl tracing::field::Visit for StatementFields {
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        if field.name() == "summary" {
+            self.operation = Some(statement_operation(value));
+        }
+    }
+
+    fn record_f64(&mut self, field: &tracing::field::Field, value: f64) {
+        if field.name() == "elapsed_secs" {
+            self.elapsed_seconds = Some(value);
+        }
+    }
+
+    fn record_debug(&mut self, _field: &tracing::field::Field, _value: &dyn fmt::Debug) {}
+}
+
+/// Names a statement by its first keyword: select, insert, update, delete,
+/// or other (transactions, migrations, recursive queries).
+fn statement_operation(summary: &str) -> &'static str {
+    let keyword = summary.split_whitespace().next().unwrap_or_default();
+    ["select", "insert", "update", "delete"]
+        .into_iter()
+        .find(|candidate| keyword.eq_ignore_ascii_case(candidate))
+        .unwrap_or("other")
+}
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for DatabaseTimingLayer {
+    fn on_event(
+        &self,
+        event: &tracing::Event<'_>,
+        _context: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        if event.metadata().target() != "sqlx::query" {
+            return;
+        }
+        let mut fields = StatementFields::default();
+        event.record(&mut fields);
+        if let (Some(operation), Some(seconds)) = (fields.operation, fields.elapsed_seconds) {
+            database_durations()
+                .get_or_create(&OperationLabels { operation })
+                .observe(seconds);
+        }
+    }
+}
+
+/// Every metric of one server, in a registry of its own (database statement
+/// durations excepted, see [`database_durations`]).
 pub struct Metrics {
     registry: Registry,
     http_requests: Family<RequestLabels, Counter>,
@@ -153,6 +222,12 @@ impl Metrics {
             "auth_attempts",
             "Login attempts by outcome",
             metrics.auth_attempts.clone(),
+        );
+
+        registry.register(
+            "db_operation_duration_seconds",
+            "Database statement latency by operation (select, insert, update, delete, other)",
+            database_durations().clone(),
         );
 
         registry.register(

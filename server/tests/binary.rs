@@ -191,3 +191,37 @@ fn binary_rejects_short_secret() {
         "the secret is not echoed: {stderr}"
     );
 }
+
+#[tokio::test]
+async fn binary_exports_database_durations() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let server = start(data_dir.path());
+    let client = reqwest::Client::new();
+
+    // A pre-login reads the accounts table, so at least one SELECT runs.
+    let prelogin = client
+        .post(format!("{}/api/auth/prelogin", server.base_url))
+        .json(&serde_json::json!({ "email": "metrics@example.com" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(prelogin.status(), StatusCode::OK);
+
+    let metrics = client
+        .get(format!("{}/metrics", server.base_url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let selects = metrics
+        .lines()
+        .find(|line| {
+            line.starts_with("gauzian_db_operation_duration_seconds_count{")
+                && line.contains("operation=\"select\"")
+        })
+        .unwrap_or_else(|| panic!("no SELECT duration in /metrics:\n{metrics}"));
+    let count: f64 = selects.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(count >= 1.0, "{selects}");
+}
