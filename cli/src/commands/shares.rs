@@ -3,7 +3,7 @@
 use std::io::{IsTerminal, Write};
 
 use anyhow::{Result, bail};
-use gauzian_client::api::{Share, ShareRole};
+use gauzian_client::api::{Share, ShareRole, ShareStatus};
 use gauzian_client::{ClientError, Drive};
 use gauzian_crypto::Fingerprint;
 use serde_json::{Value, json};
@@ -98,6 +98,12 @@ pub async fn list(app: &App) -> Result<()> {
 
     let mut incoming_rows = Vec::new();
     for share in &incoming {
+        // A pending share grants no access yet, so its name cannot be read
+        // before `accept`.
+        if share.status == ShareStatus::Pending {
+            incoming_rows.push((share, "(name shown once accepted)".to_owned()));
+            continue;
+        }
         let shown = match drive.open_share(share).await {
             Ok(entry) => entry.path,
             Err(error) => format!("(cannot be opened: {error})"),
