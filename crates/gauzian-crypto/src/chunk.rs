@@ -188,7 +188,7 @@ pub fn is_final_chunk(sealed: &[u8]) -> Result<bool, CryptoError> {
 }
 
 /// Opens a sealed chunk in place: on success the buffer contains the plaintext
-/// and the return value says whether it was the last chunk. The plaintext is
+/// and the return value is whether it was the last chunk. The plaintext is
 /// only exposed after its tag has been verified; on failure the buffer is
 /// cleared.
 pub fn open_chunk_in_place(
@@ -198,26 +198,18 @@ pub fn open_chunk_in_place(
     index: u32,
     buffer: &mut Vec<u8>,
 ) -> Result<bool, CryptoError> {
-    let is_final = match is_final_chunk(buffer) {
-        Ok(is_final) => is_final,
+    let plan = match ChunkOpenPlan::new(file_id, version_id, index, buffer) {
+        Ok(plan) => plan,
         Err(error) => {
             buffer.clear();
             return Err(error);
         }
     };
-    let position = ChunkPosition {
-        file_id: *file_id,
-        version_id: *version_id,
-        index,
-        is_final,
-    };
-    let mut nonce = [0u8; NONCE_LEN];
-    nonce.copy_from_slice(&buffer[2..CHUNK_HEADER_LEN]);
 
     let opened = backend::default::aes256gcm_open_in_place(
         key.expose_secret(),
-        &nonce,
-        &chunk_aad(&position),
+        &plan.nonce,
+        &plan.aad,
         buffer,
         CHUNK_HEADER_LEN,
     );
@@ -229,11 +221,11 @@ pub fn open_chunk_in_place(
         }
     };
     buffer.truncate(length);
-    if let Err(error) = check_plaintext_len(&position, length) {
+    if let Err(error) = plan.check_plaintext(buffer) {
         buffer.clear();
         return Err(error);
     }
-    Ok(is_final)
+    Ok(plan.is_final())
 }
 
 /// Opens a sealed chunk and returns its plaintext and final flag.

@@ -105,22 +105,10 @@ impl PrivateKey {
         label: &[u8],
         wrapped: &[u8],
     ) -> Result<[u8; 32], CryptoError> {
-        if wrapped.len() != RSA_WRAPPED_KEY_LEN {
-            return Err(CryptoError::InvalidLength {
-                what,
-                expected: RSA_WRAPPED_KEY_LEN,
-                actual: wrapped.len(),
-            });
-        }
-        if wrapped[0] != RSA_WRAP_VERSION {
-            return Err(CryptoError::UnsupportedVersion {
-                what,
-                version: wrapped[0],
-            });
-        }
+        let ciphertext = split_rsa_wrapped(what, wrapped)?;
         let plaintext = self
             .key
-            .oaep_sha256_decrypt(&wrapped[1..], label)
+            .oaep_sha256_decrypt(ciphertext, label)
             .map_err(|_| CryptoError::DecryptionFailed { what })?;
         let key: [u8; 32] = plaintext
             .as_slice()
@@ -328,7 +316,11 @@ pub fn share_label(node_id: &NodeId) -> Vec<u8> {
 /// Checks the length and version of an RSA-wrapped key and returns the OAEP
 /// ciphertext inside it.
 pub fn rsa_wrapped_ciphertext(wrapped: &[u8]) -> Result<&[u8], CryptoError> {
-    let what = "RSA-wrapped key";
+    split_rsa_wrapped("RSA-wrapped key", wrapped)
+}
+
+/// Checks the length and version of an RSA-wrapped key named `what` in errors.
+fn split_rsa_wrapped<'a>(what: &'static str, wrapped: &'a [u8]) -> Result<&'a [u8], CryptoError> {
     if wrapped.len() != RSA_WRAPPED_KEY_LEN {
         return Err(CryptoError::InvalidLength {
             what,
