@@ -12,7 +12,7 @@ use crate::metrics::DatabaseTimingLayer;
 /// Installs the global subscriber. `RUST_LOG` overrides the default filter,
 /// which logs the server at `info` and its libraries at `warn`. Beside the
 /// log output, sqlx's statement events feed the database latency metric;
-/// they are not printed unless `RUST_LOG` asks for them.
+/// they are printed only when `RUST_LOG` enables `sqlx::query`.
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));

@@ -228,7 +228,7 @@ async fn openapi_lists_every_route(backend: Backend) {
     );
     assert!(document["components"]["securitySchemes"]["bearer"].is_object());
 
-    // Each documented operation is served: none answers the router's 404.
+    // Each documented operation is served: none returns the router's 404.
     let client = &server.client;
     for (method, path) in ROUTES {
         let concrete = path

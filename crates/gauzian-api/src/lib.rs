@@ -2,8 +2,8 @@
 //!
 //! The server and every client share these types, so a change to the wire
 //! format is a change to this crate. Every key, wrapped key, metadata blob and
-//! chunk is opaque here: this crate, like the server, knows nothing of the
-//! cryptography that produced them.
+//! chunk is opaque here, because this crate, like the server, contains none of
+//! the cryptography that produced them.
 //!
 //! | method | path | body | response |
 //! | --- | --- | --- | --- |

@@ -623,11 +623,14 @@ mod tests {
             max_delay: Duration::from_secs(1),
         };
         let first = backoff(&policy, 1);
-        assert!(first >= Duration::from_millis(100) && first <= Duration::from_millis(150));
+        assert!(first >= Duration::from_millis(100), "{first:?}");
+        assert!(first <= Duration::from_millis(150), "{first:?}");
         let third = backoff(&policy, 3);
-        assert!(third >= Duration::from_millis(400) && third <= Duration::from_millis(600));
+        assert!(third >= Duration::from_millis(400), "{third:?}");
+        assert!(third <= Duration::from_millis(600), "{third:?}");
         let late = backoff(&policy, 30);
-        assert!(late >= Duration::from_secs(1) && late <= Duration::from_millis(1500));
+        assert!(late >= Duration::from_secs(1), "{late:?}");
+        assert!(late <= Duration::from_millis(1500), "{late:?}");
     }
 
     #[test]

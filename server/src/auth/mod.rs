@@ -107,7 +107,7 @@ async fn prelogin(
         None => {
             // The salt is an HMAC of the email under a server key, so the same
             // unknown email always gets the same salt, and without the key it
-            // cannot be told apart from a random one.
+            // cannot be distinguished from a random one.
             let mut mac = HmacSha256::new_from_slice(&state.settings.prelogin_key)
                 .map_err(ApiError::internal)?;
             mac.update(email.as_bytes());
