@@ -1,5 +1,5 @@
-//! The router: every resource's routes behind the request-id, tracing and
-//! CORS layers.
+//! The router: every resource's routes and the web app's files behind the
+//! request-id, tracing, CORS and security-header layers.
 
 use anyhow::Context as _;
 use axum::extract::MatchedPath;
@@ -15,7 +15,7 @@ use tracing::Level;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::{auth, drive, files, health, metrics, openapi, shares, trash, uploads};
+use crate::{auth, drive, files, health, metrics, openapi, shares, trash, uploads, web};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -53,8 +53,12 @@ pub fn router(state: AppState, config: &Config) -> anyhow::Result<Router> {
         .merge(shares::router())
         .merge(health::router())
         .route("/metrics", get(metrics::render))
-        .route("/api/openapi.json", get(openapi::document))
-        .fallback(|| async { ApiError::NotFound })
+        .route("/api/openapi.json", get(openapi::document));
+    router = match &config.web_dir {
+        Some(dir) => web::with_app_fallback(router, dir)?,
+        None => router.fallback(|| async { ApiError::NotFound }),
+    };
+    router = router
         .layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::track_requests,
@@ -84,6 +88,8 @@ pub fn router(state: AppState, config: &Config) -> anyhow::Result<Router> {
             .expose_headers([header::RETRY_AFTER, REQUEST_ID]);
         router = router.layer(cors);
     }
+    // Outermost, so that CORS preflight and error responses carry them too.
+    router = router.layer(middleware::from_fn(web::security_headers));
 
     Ok(router.with_state(state))
 }

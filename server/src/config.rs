@@ -1,7 +1,7 @@
 //! Command-line flags and environment variables of `gauzian-server`.
 
 use std::net::IpAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{ArgAction, Parser, ValueEnum};
@@ -65,7 +65,17 @@ pub struct Config {
     /// Log line format on stderr.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
     pub log_format: LogFormat,
+
+    /// Directory of the built web app (web/build.sh writes it), served at `/`.
+    /// Defaults to `web/dist` when it exists in the working directory; without
+    /// it, the server serves only the API.
+    #[arg(long, env = "WEB_DIR")]
+    pub web_dir: Option<PathBuf>,
 }
+
+/// Web app directory used when `--web-dir` is not given, relative to the
+/// working directory.
+pub const DEFAULT_WEB_DIR: &str = "web/dist";
 
 /// Format of the log lines written to stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -93,6 +103,16 @@ impl Config {
             cors_origins: Vec::new(),
             auth_rate_limit: 60,
             log_format: LogFormat::Human,
+            web_dir: None,
+        }
+    }
+
+    /// Sets `web_dir` to [`DEFAULT_WEB_DIR`] when no directory was given and
+    /// that one exists. The binary calls it; [`Config::for_data_dir`] does
+    /// not, so that tests serve an app only when they set `web_dir`.
+    pub fn apply_default_web_dir(&mut self) {
+        if self.web_dir.is_none() && Path::new(DEFAULT_WEB_DIR).is_dir() {
+            self.web_dir = Some(PathBuf::from(DEFAULT_WEB_DIR));
         }
     }
 
@@ -125,6 +145,7 @@ impl std::fmt::Debug for Config {
             .field("cors_origins", &self.cors_origins)
             .field("auth_rate_limit", &self.auth_rate_limit)
             .field("log_format", &self.log_format)
+            .field("web_dir", &self.web_dir)
             .finish()
     }
 }

@@ -32,6 +32,7 @@
 //! | `limits` | per-IP request limits |
 //! | `metrics` | Prometheus metrics |
 //! | `openapi` | the OpenAPI document |
+//! | `web` | the web app's files and the security headers |
 //! | `db`, `storage` | metadata database and chunk files |
 
 mod access;
@@ -54,6 +55,7 @@ mod storage;
 pub mod telemetry;
 mod trash;
 mod uploads;
+mod web;
 
 pub use config::{Config, LogFormat};
 pub use startup::Server;

@@ -5,11 +5,13 @@ use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser as _;
+use gauzian_server::config::DEFAULT_WEB_DIR;
 use gauzian_server::{Config, Server};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let config = Config::parse();
+    let mut config = Config::parse();
+    config.apply_default_web_dir();
     gauzian_server::telemetry::init(config.log_format);
 
     match run(config).await {
@@ -32,6 +34,13 @@ async fn run(config: Config) -> anyhow::Result<()> {
     stdout.flush()?;
     drop(stdout);
     tracing::info!(%address, data_dir = %config.data_dir.display(), "server started");
+    match &config.web_dir {
+        Some(dir) => tracing::info!(web_dir = %dir.display(), "serving the web app at /"),
+        None => tracing::info!(
+            "serving the API only: {DEFAULT_WEB_DIR} does not exist; build the web app \
+             with web/build.sh, or set WEB_DIR"
+        ),
+    }
 
     server.run(shutdown_signal()).await?;
     tracing::info!("server stopped");
