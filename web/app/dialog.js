@@ -42,7 +42,7 @@ export function openDialog({ title, testid, onClose }) {
       opener.focus();
     } else {
       // The opener left the page, for example a row re-rendered after a rename.
-      document.getElementById("main")?.focus();
+      (document.querySelector("main h1") ?? document.getElementById("main"))?.focus();
     }
   }
 

@@ -120,3 +120,25 @@ export function saveBlob(blob, name) {
   // far longer than it needs to start the download.
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
+
+/**
+ * Runs `rebuild()`, which replaces the content of `container`, and keeps the
+ * keyboard focus: if it was inside `container`, it moves to the control with
+ * the same `data-testid` in the row with the same `data-node-id`, else to the
+ * page's heading, so that it never falls back to the document body.
+ */
+export function keepFocus(container, rebuild) {
+  const active = document.activeElement;
+  const inside = active instanceof HTMLElement && container.contains(active);
+  const rowId = inside ? active.closest("[data-node-id]")?.dataset.nodeId : undefined;
+  const control = inside ? active.dataset.testid : undefined;
+
+  rebuild();
+
+  if (!inside || container.contains(document.activeElement)) {
+    return;
+  }
+  const row = rowId ? container.querySelector(`[data-node-id="${CSS.escape(rowId)}"]`) : null;
+  const target = row?.querySelector(`[data-testid="${CSS.escape(control ?? "")}"]`);
+  (target ?? document.querySelector("main h1"))?.focus();
+}

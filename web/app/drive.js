@@ -2,7 +2,7 @@
 // folders: breadcrumbs, listing, upload, download, new folder, rename, move,
 // share and delete to the trash.
 
-import { h } from "./dom.js";
+import { h, keepFocus } from "./dom.js";
 import { setText } from "./i18n.js";
 import { announce } from "./status.js";
 import { currentAccount, sdk } from "./session.js";
@@ -64,7 +64,7 @@ export function renderFolder(page, view) {
   async function refresh() {
     try {
       const entries = await sdk().list(folder);
-      fillListing(listing, entries, view, refresh);
+      keepFocus(listing, () => fillListing(listing, entries, view, refresh));
     } catch (error) {
       handleError(error);
     }

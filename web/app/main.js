@@ -43,7 +43,7 @@ import { renderDrive } from "./drive.js";
 import { renderTrash } from "./trash.js";
 import { renderShared } from "./shared.js";
 import { refreshUsage } from "./usage.js";
-import { clearFinished } from "./transfers.js";
+import { clearFinished, resetTransfers } from "./transfers.js";
 
 /** Routes reachable without open keys. */
 const PUBLIC_ROUTES = new Set(["login", "register", "recover", "unlock"]);
@@ -129,7 +129,11 @@ async function render() {
     if (heading) {
       heading.tabIndex = -1;
       heading.dataset.testid = "main-heading";
-      heading.focus({ preventScroll: true });
+      // Screen readers announce the new page from its heading, unless the
+      // page focused its first field itself (the login and account forms).
+      if (!main.contains(document.activeElement) || document.activeElement === main) {
+        heading.focus({ preventScroll: true });
+      }
     }
   }
 }
@@ -172,6 +176,9 @@ function updateFrame(routeName) {
   const loggedIn = Boolean(currentAccount());
   nav.hidden = !loggedIn;
   document.getElementById("usage").hidden = !loggedIn;
+  if (!loggedIn) {
+    resetTransfers();
+  }
   for (const link of nav.querySelectorAll("a[data-route]")) {
     if (link.dataset.route === routeName) {
       link.setAttribute("aria-current", "page");
@@ -215,6 +222,11 @@ async function start() {
   updateTitle();
   buildLanguageSwitch();
   document.getElementById("logout").addEventListener("click", logout);
+  // The skip link must not change the hash, which holds the route.
+  document.getElementById("skip-link").addEventListener("click", (event) => {
+    event.preventDefault();
+    (document.querySelector("main h1") ?? document.getElementById("main")).focus();
+  });
   document.getElementById("transfer-clear").addEventListener("click", clearFinished);
 
   const main = document.getElementById("main");

@@ -69,6 +69,12 @@ export function clearFinished() {
   }
 }
 
+/** Removes every row, so that file names do not outlive the account's session. */
+export function resetTransfers() {
+  document.getElementById("transfer-list").replaceChildren();
+  document.getElementById("transfers").hidden = true;
+}
+
 /** Queues the upload of `files` (File objects) into `parent` (a NodeInfo). */
 export function uploadFiles(parent, files) {
   for (const file of files) {

@@ -1,6 +1,6 @@
 // The trash: restore, delete for good, and empty.
 
-import { h } from "./dom.js";
+import { h, keepFocus } from "./dom.js";
 import { setText } from "./i18n.js";
 import { announce } from "./status.js";
 import { sdk } from "./session.js";
@@ -18,7 +18,8 @@ export async function renderTrash(page, { isCurrent }) {
 
   async function refresh() {
     try {
-      fill(await sdk().listTrash());
+      const nodes = await sdk().listTrash();
+      keepFocus(listing, () => fill(nodes));
     } catch (error) {
       handleError(error);
     }
