@@ -186,15 +186,21 @@ function showRecoveryStep(section, email, prepared) {
     saveBlob(new Blob([text], { type: "text/plain" }), "gauzian-recovery-key.txt");
   });
 
+  // A rejected registration (an email already taken, for example) created
+  // nothing on the server, so starting over costs only new keys.
+  const restart = h("button", { type: "button", text: "auth.register_restart", testid: "register-restart", hidden: true });
+  restart.addEventListener("click", () => navigate("register"));
+
   submit.addEventListener("click", async () => {
     if (!saved.checked) {
       return;
     }
-    await submitting(submit, "auth.registering", async () => {
+    const done = await submitting(submit, "auth.registering", async () => {
       const account = await sdk().submitRegistration(prepared.registration);
       setAccount(account);
       navigateAfterLogin();
     });
+    restart.hidden = done;
   });
 
   section.append(
@@ -211,7 +217,7 @@ function showRecoveryStep(section, email, prepared) {
     ),
     h("p", { class: "hint", text: "auth.fingerprint_explain" }),
     h("div", { class: "check" }, saved, h("label", { for: "recovery-saved", text: "auth.recovery_saved" })),
-    h("div", { class: "actions" }, submit),
+    h("div", { class: "actions" }, submit, restart),
   );
   section.hidden = false;
   saved.focus();

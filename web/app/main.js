@@ -8,7 +8,7 @@
 //   register: register-email, register-password, register-password-confirm,
 //             register-prepare, recovery-key, recovery-fingerprint,
 //             recovery-copy, recovery-download, recovery-saved (checkbox),
-//             register-submit
+//             register-submit, register-restart (shown after a failed submit)
 //   unlock:   unlock-email, unlock-password, unlock-submit, unlock-switch-account
 //   recover:  recover-email, recover-key, recover-password,
 //             recover-password-confirm, recover-submit
@@ -20,14 +20,17 @@
 //             node-move, node-share, node-trash, empty-folder,
 //             transfer-list, transfer-item, transfer-progress, transfer-status,
 //             transfer-clear
-//   dialogs:  dialog-name-input, dialog-submit, dialog-cancel, dialog-error,
+//   dialogs:  new-folder-dialog, rename-dialog, dialog-name-input,
+//             dialog-submit, dialog-cancel, dialog-error,
 //             confirm-dialog, confirm-ok, confirm-cancel,
 //             move-dialog, move-location, move-folder, move-up, move-here,
 //             share-dialog, share-email, share-role, share-lookup,
 //             share-fingerprint, share-confirm, share-submit,
 //             share-access-list, share-access-row, share-revoke
-//   trash:    trash-list, trash-row, trash-restore, trash-purge, trash-empty
-//   shared:   incoming-list, incoming-row (with data-share-id, data-status),
+//   trash:    trash-list, trash-row, trash-restore, trash-purge, trash-empty,
+//             trash-nothing (empty trash)
+//   shared:   incoming-list, incoming-nothing, incoming-row (with
+//             data-share-id, data-status, data-name),
 //             share-accept, share-decline, share-open, share-download
 //
 // Routes: #/login, #/register, #/unlock, #/recover, #/account,

@@ -1,5 +1,6 @@
-// English messages. Every key here must also be in fr.js; `{name}` marks a
-// parameter. Error sentences (error.CODE) say what failed and what to do.
+// English messages. Every key here must also be in fr.js, which web/tests
+// checks, and `{name}` marks a parameter. Error sentences (error.CODE) state
+// what failed and what to do next.
 
 export default {
   empty: "",
@@ -51,6 +52,7 @@ export default {
   "auth.recovery_saved": "I have saved my recovery key somewhere safe",
   "auth.register_submit": "Create my account",
   "auth.registering": "Creating your account…",
+  "auth.register_restart": "Start over with another email address",
   "auth.fingerprint_label": "Key fingerprint:",
   "auth.fingerprint_explain": "People who share files with you see this fingerprint. They can compare it with the one on your account page to make sure the key is yours.",
   "auth.unlock_title": "Unlock your drive",

@@ -51,6 +51,7 @@ export default {
   "auth.recovery_saved": "J'ai conservé ma clé de récupération en lieu sûr",
   "auth.register_submit": "Créer mon compte",
   "auth.registering": "Création de votre compte…",
+  "auth.register_restart": "Recommencer avec une autre adresse e-mail",
   "auth.fingerprint_label": "Empreinte de clé :",
   "auth.fingerprint_explain": "Les personnes qui partagent des fichiers avec vous voient cette empreinte. Elles peuvent la comparer à celle de votre page Compte pour s'assurer que la clé est bien la vôtre.",
   "auth.unlock_title": "Déverrouiller votre drive",
