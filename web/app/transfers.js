@@ -3,7 +3,7 @@
 
 import { h, saveBlob } from "./dom.js";
 import { setText } from "./i18n.js";
-import { announce, errorMessage } from "./status.js";
+import { announce, errorMessage, showError } from "./status.js";
 import { sdk } from "./session.js";
 import { refreshUsage } from "./usage.js";
 
@@ -52,6 +52,8 @@ function addItem(name, kindKey, doneKey) {
       item.classList.add("failed");
       const [key, params] = errorMessage(error);
       setText(status, key, params);
+      // The alert region makes screen readers announce the failure too.
+      showError(error);
     },
   };
 }
