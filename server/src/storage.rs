@@ -5,12 +5,17 @@
 //! it with a fresh nonce) lands in a new file and never overwrites the bytes
 //! a database row points at. Writes go to `chunks/.tmp` first and are renamed
 //! into place, so a crash never leaves a partial chunk under its final name.
+//!
+//! A chunk write returns once the bytes are in the page cache; finalizing an
+//! upload calls [`ChunkStore::make_durable`], which flushes every chunk of
+//! the version and its directory before the file is reported stored. One
+//! flush per upload instead of one per chunk lets the kernel write back while
+//! chunks still arrive (see docs/benchmarks.md).
 
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest as _, Sha256};
-use tokio::io::AsyncWriteExt as _;
 use uuid::Uuid;
 
 /// A chunk read back from the store.
@@ -45,35 +50,35 @@ impl ChunkStore {
             .join(format!("{index}-{}", hex::encode(sha256)))
     }
 
-    /// Writes a chunk durably and returns its SHA-256.
+    /// Writes a chunk and returns its SHA-256. The bytes are not yet flushed
+    /// to disk: see [`make_durable`](Self::make_durable). Hashing and writing
+    /// run on one blocking thread, so the request's buffer is written as is
+    /// and no async worker is held for the hash.
     pub async fn write(
         &self,
         version_id: Uuid,
         index: u32,
-        bytes: &[u8],
+        bytes: axum::body::Bytes,
     ) -> std::io::Result<[u8; 32]> {
-        let sha256: [u8; 32] = Sha256::digest(bytes).into();
-
         let temp_path = self.root.join(".tmp").join(Uuid::new_v4().to_string());
-        let mut file = tokio::fs::File::create(&temp_path).await?;
-        let written = async {
-            file.write_all(bytes).await?;
-            file.sync_all().await
-        }
-        .await;
-        if let Err(error) = written {
-            remove_quietly(&temp_path).await;
-            return Err(error);
-        }
-        drop(file);
-
-        tokio::fs::create_dir_all(self.version_dir(version_id)).await?;
-        let final_path = self.chunk_path(version_id, index, &sha256);
-        if let Err(error) = tokio::fs::rename(&temp_path, &final_path).await {
-            remove_quietly(&temp_path).await;
-            return Err(error);
-        }
-        Ok(sha256)
+        let version_dir = self.version_dir(version_id);
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let sha256: [u8; 32] = Sha256::digest(&bytes).into();
+            if let Err(error) = std::fs::write(&temp_path, &bytes) {
+                remove_quietly(&temp_path);
+                return Err(error);
+            }
+            std::fs::create_dir_all(&version_dir)?;
+            let final_path = store.chunk_path(version_id, index, &sha256);
+            if let Err(error) = std::fs::rename(&temp_path, &final_path) {
+                remove_quietly(&temp_path);
+                return Err(error);
+            }
+            Ok(sha256)
+        })
+        .await
+        .map_err(std::io::Error::other)?
     }
 
     /// Reads a chunk and checks it against the digest recorded at upload.
@@ -95,14 +100,47 @@ impl ChunkStore {
         Ok(ReadOutcome::Intact(bytes))
     }
 
-    /// Returns true when the chunk file exists.
-    pub async fn exists(
+    /// Flushes the given chunks of a version, as (index, size, SHA-256), and
+    /// the directories that name them, to disk. Returns the indices whose file
+    /// is missing or has another size: lost in a crash before this call, so
+    /// the client must send them again.
+    pub async fn make_durable(
         &self,
         version_id: Uuid,
-        index: u32,
-        sha256: &[u8],
-    ) -> std::io::Result<bool> {
-        tokio::fs::try_exists(self.chunk_path(version_id, index, sha256)).await
+        chunks: &[(u32, u64, Vec<u8>)],
+    ) -> std::io::Result<Vec<u32>> {
+        let mut pending = chunks.iter();
+        let mut running = tokio::task::JoinSet::new();
+        let mut lost = Vec::new();
+        loop {
+            while running.len() < DURABLE_PARALLELISM {
+                let Some((index, size, sha256)) = pending.next() else {
+                    break;
+                };
+                let (index, size) = (*index, *size);
+                let path = self.chunk_path(version_id, index, sha256);
+                running.spawn_blocking(move || sync_chunk(&path, size).map(|kept| (index, kept)));
+            }
+            let Some(done) = running.join_next().await else {
+                break;
+            };
+            let (index, kept) = done.map_err(std::io::Error::other)??;
+            if !kept {
+                lost.push(index);
+            }
+        }
+        lost.sort_unstable();
+        if lost.is_empty() {
+            let directories = [self.version_dir(version_id), self.root.clone()];
+            tokio::task::spawn_blocking(move || {
+                directories
+                    .iter()
+                    .try_for_each(|directory| std::fs::File::open(directory)?.sync_all())
+            })
+            .await
+            .map_err(std::io::Error::other)??;
+        }
+        Ok(lost)
     }
 
     /// Deletes one chunk file; a missing file is not an error.
@@ -132,8 +170,25 @@ impl ChunkStore {
     }
 }
 
-async fn remove_quietly(path: &Path) {
-    if let Err(error) = tokio::fs::remove_file(path).await {
+/// Chunk files flushed at the same time by [`ChunkStore::make_durable`].
+const DURABLE_PARALLELISM: usize = 8;
+
+/// Flushes one chunk file; false when it is missing or has another size.
+fn sync_chunk(path: &Path, size: u64) -> std::io::Result<bool> {
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(error) if error.kind() == ErrorKind::NotFound => return Ok(false),
+        Err(error) => return Err(error),
+    };
+    if file.metadata()?.len() != size {
+        return Ok(false);
+    }
+    file.sync_all()?;
+    Ok(true)
+}
+
+fn remove_quietly(path: &Path) {
+    if let Err(error) = std::fs::remove_file(path) {
         tracing::warn!(path = %path.display(), %error, "failed to remove temporary chunk file");
     }
 }

@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{post, put};
 use axum::{Json, Router, extract::DefaultBodyLimit};
-use gauzian_api::{ErrorBody, Node, StartUploadRequest, UploadStatus};
+use gauzian_api::{ErrorBody, FinalizeUploadRequest, Node, StartUploadRequest, UploadStatus};
 use sqlx::Row as _;
 use std::time::Instant;
 use uuid::Uuid;
@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::access;
 use crate::auth::session::Session;
 use crate::db::{self, now_millis};
-use crate::drive::{check_node_blobs, writable_folder};
+use crate::drive::{check_metadata, check_node_blobs, writable_folder};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath, ChunkBody, UploadPermit};
 use crate::node_query;
@@ -103,6 +103,21 @@ async fn stored_chunks(state: &AppState, version_id: Uuid) -> ApiResult<Vec<(u32
             ))
         })
         .collect()
+}
+
+/// The first [`MISSING_LISTED`] indices, comma-separated, with an ellipsis
+/// when there are more.
+fn listed_indices(indices: impl Iterator<Item = usize>) -> String {
+    let mut indices = indices.peekable();
+    let mut listed: Vec<String> = indices
+        .by_ref()
+        .take(MISSING_LISTED)
+        .map(|index| index.to_string())
+        .collect();
+    if indices.peek().is_some() {
+        listed.push("…".to_owned());
+    }
+    listed.join(", ")
 }
 
 fn upload_status(upload: &Upload, received: Vec<u32>) -> UploadStatus {
@@ -258,7 +273,7 @@ fn not_pending(version_id: Uuid) -> ApiError {
     )
 }
 
-#[utoipa::path(put, path = "/api/uploads/{version_id}/chunks/{index}", tag = "uploads", security(("bearer" = []), ("cookie" = [])), params(("version_id" = Uuid, Path, description = "Version id"), ("index" = u32, Path, description = "Chunk index from 0")), request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "Sealed chunk, at most MAX_CHUNK_BODY_SIZE bytes"), responses((status = 204, description = "Stored; re-sending is idempotent"), (status = 400, description = "Invalid request", body = ErrorBody), (status = 401, description = "Missing or invalid session token", body = ErrorBody), (status = 404, description = "Not found, or not visible to the caller", body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 503, description = "Too many uploads in flight; see Retry-After", body = ErrorBody)))]
+#[utoipa::path(put, path = "/api/uploads/{version_id}/chunks/{index}", tag = "uploads", security(("bearer" = []), ("cookie" = [])), params(("version_id" = Uuid, Path, description = "Version id"), ("index" = u32, Path, description = "Chunk index from 0")), request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "Sealed chunk, at most MAX_CHUNK_BODY_SIZE bytes"), responses((status = 204, description = "Received; re-sending is idempotent. Chunks are flushed to disk at finalize"), (status = 400, description = "Invalid request", body = ErrorBody), (status = 401, description = "Missing or invalid session token", body = ErrorBody), (status = 404, description = "Not found, or not visible to the caller", body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 503, description = "Too many uploads in flight; see Retry-After", body = ErrorBody)))]
 async fn put_chunk(
     State(state): State<AppState>,
     session: Session,
@@ -296,7 +311,8 @@ async fn put_chunk(
     }
 
     let write_started = Instant::now();
-    let sha256 = state.chunks.write(version_id, index, &body).await?;
+    let size = body.len();
+    let sha256 = state.chunks.write(version_id, index, body).await?;
     state
         .metrics
         .storage_operation("write", write_started.elapsed());
@@ -326,7 +342,7 @@ async fn put_chunk(
     )
     .bind(version_id.to_string())
     .bind(i64::from(index))
-    .bind(i64::try_from(body.len()).map_err(ApiError::internal)?)
+    .bind(i64::try_from(size).map_err(ApiError::internal)?)
     .bind(sha256.to_vec())
     .execute(&mut *tx)
     .await?;
@@ -340,16 +356,17 @@ async fn put_chunk(
     if let Some(previous) = previous.filter(|previous| previous.as_slice() != sha256) {
         state.chunks.remove(version_id, index, &previous).await?;
     }
-    tracing::debug!(%version_id, index, size = body.len(), "chunk stored");
-    state.metrics.chunk_uploaded(body.len(), started);
+    tracing::debug!(%version_id, index, size = size, "chunk stored");
+    state.metrics.chunk_uploaded(size, started);
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(post, path = "/api/uploads/{version_id}/finalize", tag = "uploads", security(("bearer" = []), ("cookie" = [])), params(("version_id" = Uuid, Path, description = "Version id")), responses((status = 200, body = Node), (status = 400, description = "Invalid request", body = ErrorBody), (status = 401, description = "Missing or invalid session token", body = ErrorBody), (status = 404, description = "Not found, or not visible to the caller", body = ErrorBody), (status = 409, description = "Chunks missing or of the wrong size", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/uploads/{version_id}/finalize", tag = "uploads", security(("bearer" = []), ("cookie" = [])), params(("version_id" = Uuid, Path, description = "Version id")), request_body(content = Option<FinalizeUploadRequest>, description = "Optional; replaces the metadata given at start"), responses((status = 200, body = Node), (status = 400, description = "Invalid request", body = ErrorBody), (status = 401, description = "Missing or invalid session token", body = ErrorBody), (status = 404, description = "Not found, or not visible to the caller", body = ErrorBody), (status = 409, description = "Chunks missing or of the wrong size", body = ErrorBody)))]
 async fn finalize(
     State(state): State<AppState>,
     session: Session,
     ApiPath(version_id): ApiPath<Uuid>,
+    request: Option<ApiJson<FinalizeUploadRequest>>,
 ) -> ApiResult<Json<Node>> {
     let upload = load_upload(&state, session.user_id, version_id).await?;
     if !upload.pending {
@@ -360,6 +377,39 @@ async fn finalize(
     // The parent may have been removed, or the caller's role on it
     // revoked, since the upload started.
     writable_folder(&state, session.user_id, upload.parent_id).await?;
+    let encrypted_metadata = match request.and_then(|ApiJson(request)| request.encrypted_metadata) {
+        Some(replacement) => {
+            check_metadata(replacement.as_slice())?;
+            replacement.0
+        }
+        None => upload.encrypted_metadata,
+    };
+
+    // Chunk writes are not flushed one by one; nothing is reported stored
+    // until every chunk of the version is on disk.
+    let flushed = stored_chunks(&state, version_id).await?;
+    let lost = state.chunks.make_durable(version_id, &flushed).await?;
+    if !lost.is_empty() {
+        for (index, _, sha256) in flushed.iter().filter(|(index, ..)| lost.contains(index)) {
+            sqlx::query(
+                "DELETE FROM chunks WHERE version_id = $1 AND chunk_index = $2 AND sha256 = $3",
+            )
+            .bind(version_id.to_string())
+            .bind(i64::from(*index))
+            .bind(sha256.clone())
+            .execute(state.db.pool())
+            .await?;
+        }
+        tracing::warn!(%version_id, lost = lost.len(), "chunks lost before they were flushed");
+        return Err(ApiError::conflict(
+            "upload_incomplete",
+            format!(
+                "{} chunks never reached the disk (indices {}); upload them and finalize again",
+                lost.len(),
+                listed_indices(lost.iter().map(|index| *index as usize))
+            ),
+        ));
+    }
 
     let now = now_millis();
     let mut tx = state.db.begin_write().await?;
@@ -396,33 +446,31 @@ async fn finalize(
         .map(|(index, _)| index)
         .collect();
     if !missing.is_empty() {
-        let listed: Vec<String> = missing
-            .iter()
-            .take(MISSING_LISTED)
-            .map(usize::to_string)
-            .collect();
         return Err(ApiError::conflict(
             "upload_incomplete",
             format!(
-                "{} of {} chunks are missing or have the wrong size (indices {}{}); upload them and finalize again",
+                "{} of {} chunks are missing or have the wrong size (indices {}); upload them and finalize again",
                 missing.len(),
                 upload.chunk_sizes.len(),
-                listed.join(", "),
-                if missing.len() > MISSING_LISTED {
-                    ", …"
-                } else {
-                    ""
-                }
+                listed_indices(missing.iter().copied())
             ),
         ));
     }
-    for (index, chunk) in stored.iter().enumerate() {
-        if let Some((_, sha256)) = chunk {
-            let index = u32::try_from(index).map_err(ApiError::internal)?;
-            if !state.chunks.exists(version_id, index, sha256).await? {
-                return Err(ApiError::ChunkCorrupted { version_id, index });
-            }
-        }
+    // A chunk re-sent while the others were flushed is in a file that was
+    // not flushed: the client finalizes again.
+    let replaced = stored.iter().enumerate().find(|(index, chunk)| {
+        !flushed.iter().any(|(flushed_index, _, sha256)| {
+            *flushed_index as usize == *index
+                && chunk.as_ref().is_some_and(|(_, stored)| stored == sha256)
+        })
+    });
+    if let Some((index, _)) = replaced {
+        return Err(ApiError::conflict(
+            "upload_changed",
+            format!(
+                "chunk {index} was sent again while the upload was being finalized; finalize again"
+            ),
+        ));
     }
 
     let inserted = sqlx::query(
@@ -434,7 +482,7 @@ async fn finalize(
     .bind(upload.owner_id.to_string())
     .bind(upload.parent_id.to_string())
     .bind(upload.wrapped_key)
-    .bind(upload.encrypted_metadata)
+    .bind(encrypted_metadata)
     .bind(version_id.to_string())
     .bind(now)
     .execute(&mut *tx)

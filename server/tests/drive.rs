@@ -20,6 +20,7 @@ backend_tests!(
     chunk_size_limits,
     chunk_reupload_is_idempotent,
     finalize_with_missing_chunk,
+    chunk_lost_before_finalize,
     abort_upload,
     uploads_of_others_are_not_found,
     start_upload_failures,
@@ -607,6 +608,79 @@ async fn finalize_with_missing_chunk(backend: Backend) {
         )
         .await;
     assert_error(response, StatusCode::CONFLICT, "upload_not_pending").await;
+}
+
+/// A chunk acknowledged but gone from the disk when finalize flushes it (as
+/// after a crash before write-back) is reported missing, forgotten so the
+/// status asks for it again, and the upload completes once it is re-sent.
+/// Finalize replaces the metadata when it is given one.
+async fn chunk_lost_before_finalize(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let alice = server.user("alice@example.com").await;
+    let upload = start_upload(&server, &alice, alice.root, &[5, 6]).await;
+    let finalize_path = format!("/api/uploads/{}/finalize", upload.version_id);
+    let metadata = random_bytes(120);
+    for (index, size) in [(0, 5), (1, 6)] {
+        let response = server
+            .put_bytes(
+                &chunk_path(upload.version_id, index),
+                &alice.token,
+                vec![7; size],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    }
+    std::fs::remove_file(chunk_file(&server.data_dir, upload.version_id, 1)).unwrap();
+
+    let response = server
+        .post_json(
+            &finalize_path,
+            Some(&alice.token),
+            &json!({ "encrypted_metadata": b64(&metadata) }),
+        )
+        .await;
+    let body = assert_error(response, StatusCode::CONFLICT, "upload_incomplete").await;
+    assert!(
+        body["message"].as_str().unwrap().contains("indices 1"),
+        "{body}"
+    );
+    let status: UploadStatus = server
+        .get(
+            &format!("/api/uploads/{}", upload.version_id),
+            Some(&alice.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        status.received,
+        vec![0],
+        "the lost chunk is asked for again"
+    );
+
+    let response = server
+        .post_json(
+            &finalize_path,
+            Some(&alice.token),
+            &json!({ "encrypted_metadata": "" }),
+        )
+        .await;
+    assert_error(response, StatusCode::BAD_REQUEST, "invalid_request").await;
+
+    server
+        .put_bytes(&chunk_path(upload.version_id, 1), &alice.token, vec![7; 6])
+        .await;
+    let response = server
+        .post_json(
+            &finalize_path,
+            Some(&alice.token),
+            &json!({ "encrypted_metadata": b64(&metadata) }),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let node: Node = response.json().await.unwrap();
+    assert_eq!(node.encrypted_metadata.as_slice(), metadata.as_slice());
 }
 
 async fn abort_upload(backend: Backend) {

@@ -103,6 +103,18 @@ pub struct StartUploadRequest {
     pub chunk_sizes: Vec<u64>,
 }
 
+/// `POST /api/uploads/{version_id}/finalize`, optional body: metadata that
+/// replaces the one given at start. A client that streams a file once seals
+/// its digest here, after the last chunk, instead of reading it twice.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FinalizeUploadRequest {
+    /// New metadata sealed under the file key, or none to keep the one
+    /// given at start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encrypted_metadata: Option<Bytes>,
+}
+
 /// State of an upload, so that a client can resume it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -36,7 +36,7 @@
 //! | POST | `/api/uploads` | [`StartUploadRequest`] | 201 [`UploadStatus`] |
 //! | GET | `/api/uploads/{version_id}` | | [`UploadStatus`] |
 //! | PUT | `/api/uploads/{version_id}/chunks/{index}` | raw chunk bytes | 204 |
-//! | POST | `/api/uploads/{version_id}/finalize` | | [`Node`] |
+//! | POST | `/api/uploads/{version_id}/finalize` | optional [`FinalizeUploadRequest`] | [`Node`] |
 //! | DELETE | `/api/uploads/{version_id}` | | 204 |
 //! | GET | `/api/files/{id}` | | [`FileManifest`] |
 //! | GET | `/api/files/{id}/versions/{version_id}/chunks/{index}` | | raw chunk bytes |

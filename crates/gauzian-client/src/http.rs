@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use gauzian_api::{
     Account, ChangePasswordRequest, CreateFolderRequest, CreateShareRequest, ErrorBody,
-    FileManifest, LoginRequest, LoginResponse, MoveNodeRequest, Node, NodePage, PreloginRequest,
-    PreloginResponse, RecoveryKeyRequest, RecoveryKeyResponse, RegisterRequest, RegisterResponse,
-    ResetPasswordRequest, Share, StartUploadRequest, UpdateNodeRequest, UploadStatus,
-    UserPublicKey,
+    FileManifest, FinalizeUploadRequest, LoginRequest, LoginResponse, MoveNodeRequest, Node,
+    NodePage, PreloginRequest, PreloginResponse, RecoveryKeyRequest, RecoveryKeyResponse,
+    RegisterRequest, RegisterResponse, ResetPasswordRequest, Share, StartUploadRequest,
+    UpdateNodeRequest, UploadStatus, UserPublicKey,
 };
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
@@ -377,9 +377,18 @@ impl Api {
     }
 
     /// `POST /api/uploads/{version_id}/finalize`.
-    pub async fn finalize_upload(&self, version_id: Uuid) -> Result<Node> {
+    /// With `encrypted_metadata`, the server replaces the metadata given at
+    /// start.
+    pub async fn finalize_upload(
+        &self,
+        version_id: Uuid,
+        encrypted_metadata: Option<Vec<u8>>,
+    ) -> Result<Node> {
         let path = format!("/api/uploads/{version_id}/finalize");
-        self.json(Method::POST, &path, None::<&()>).await
+        let request = FinalizeUploadRequest {
+            encrypted_metadata: encrypted_metadata.map(Into::into),
+        };
+        self.json(Method::POST, &path, Some(&request)).await
     }
 
     /// `DELETE /api/uploads/{version_id}`.

@@ -1,7 +1,7 @@
-//! The upload engine: a file is read twice (once for its digest, which goes
-//! into the sealed metadata, then to seal its chunks), and its chunks are sent
-//! with bounded parallelism, retries, and resumption from the server's upload
-//! status.
+//! The upload engine: a file is read once, sealed chunk by chunk while its
+//! digest is computed, and its chunks are sent with bounded parallelism,
+//! retries, and resumption from the server's upload status. The metadata
+//! given at start has no digest; finalize replaces it with one that has.
 //!
 //! Memory stays bounded whatever the file size: at most `parallelism` sealed
 //! chunks in flight, one waiting in a channel and one in the encryptor, 5 MiB
@@ -73,8 +73,6 @@ pub struct PendingUpload {
     pub size: u64,
     /// Local modification time, Unix milliseconds, when the upload started.
     pub modified_at: Option<i64>,
-    /// SHA-256 of the plaintext, as sealed in the metadata.
-    pub sha256: Bytes,
 }
 
 /// Receives an upload's milestones, so that a caller can persist
@@ -105,26 +103,42 @@ fn stat(path: &Path) -> Result<(u64, Option<i64>)> {
     Ok((info.len(), modified_at))
 }
 
-/// Computes the SHA-256 of a local file on a blocking thread.
-async fn digest_file(path: &Path) -> Result<[u8; 32]> {
-    let path = path.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let mut file = File::open(&path).map_err(|error| ClientError::io(&path, error))?;
-        let mut hasher = Sha256::new();
-        let mut block = vec![0u8; 1 << 20];
-        loop {
-            let count = match file.read(&mut block) {
-                Ok(0) => break,
-                Ok(count) => count,
-                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(error) => return Err(ClientError::io(&path, error)),
-            };
-            hasher.update(&block[..count]);
-        }
-        Ok(hasher.finalize().into())
+/// The metadata of an uploaded file; the digest is known only once the file
+/// has been read.
+fn file_metadata(pending: &PendingUpload, sha256: Option<[u8; 32]>) -> Metadata {
+    Metadata {
+        name: pending.name.clone(),
+        mime_type: Some(
+            mime_guess::from_path(&pending.name)
+                .first_or_octet_stream()
+                .essence_str()
+                .to_owned(),
+        ),
+        size: Some(pending.size),
+        modified_at: pending.modified_at,
+        sha256,
+    }
+}
+
+/// Seals an upload's metadata under its file key.
+fn seal_file_metadata(
+    pending: &PendingUpload,
+    file_key: &NodeKey,
+    sha256: Option<[u8; 32]>,
+) -> Result<Vec<u8>> {
+    let node_id = NodeId::from_bytes(*pending.file_id.as_bytes());
+    metadata::seal_metadata(
+        file_key,
+        &node_id,
+        &file_metadata(pending, sha256),
+        &mut rand::rng(),
+    )
+    .map_err(|source| {
+        ClientError::crypto(
+            format!("{}: sealing the file's metadata", pending.name),
+            source,
+        )
     })
-    .await
-    .map_err(|error| ClientError::Internal(format!("digest task failed: {error}")))?
 }
 
 impl Drive {
@@ -153,7 +167,6 @@ impl Drive {
         }
 
         let (size, modified_at) = stat(local)?;
-        let sha256 = digest_file(local).await?;
 
         let file_id = Uuid::new_v4();
         let version_id = Uuid::new_v4();
@@ -168,32 +181,6 @@ impl Drive {
             &mut rand::rng(),
         )
         .map_err(sealed)?;
-        let file_metadata = Metadata {
-            name: name.clone(),
-            mime_type: Some(
-                mime_guess::from_path(&name)
-                    .first_or_octet_stream()
-                    .essence_str()
-                    .to_owned(),
-            ),
-            size: Some(size),
-            modified_at,
-            sha256: Some(sha256),
-        };
-        let encrypted_metadata =
-            metadata::seal_metadata(&file_key, &node_id, &file_metadata, &mut rand::rng())
-                .map_err(sealed)?;
-
-        self.api
-            .start_upload(&StartUploadRequest {
-                file_id,
-                version_id,
-                parent_id: parent.id(),
-                wrapped_key: wrapped_key.clone().into(),
-                encrypted_metadata: encrypted_metadata.into(),
-                chunk_sizes: chunk::sealed_chunk_sizes(size),
-            })
-            .await?;
         let pending = PendingUpload {
             parent_id: parent.id(),
             file_id,
@@ -203,8 +190,19 @@ impl Drive {
             local_path: local.to_owned(),
             size,
             modified_at,
-            sha256: sha256.to_vec().into(),
         };
+        let encrypted_metadata = seal_file_metadata(&pending, &file_key, None)?;
+
+        self.api
+            .start_upload(&StartUploadRequest {
+                file_id,
+                version_id,
+                parent_id: parent.id(),
+                wrapped_key: pending.wrapped_key.clone(),
+                encrypted_metadata: encrypted_metadata.into(),
+                chunk_sizes: chunk::sealed_chunk_sizes(size),
+            })
+            .await?;
         observer.started(&pending);
         tracing::info!(file = %file_id, version = %version_id, size, "upload started");
 
@@ -263,8 +261,10 @@ impl Drive {
         .await
     }
 
-    /// Sends the chunks the server lacks, in rounds, then finalizes. On a
-    /// permanent failure the upload is cancelled on the server.
+    /// Sends the chunks the server lacks, in rounds, then finalizes with the
+    /// metadata that carries the digest. A round reads the whole file, so the
+    /// last one computes the digest. On a permanent failure the upload is
+    /// cancelled on the server.
     #[allow(clippy::too_many_arguments)]
     async fn complete_upload(
         &self,
@@ -285,22 +285,34 @@ impl Drive {
         }
 
         let mut round = 1;
-        loop {
-            let outcome = self
+        let node = loop {
+            let outcome = match self
                 .send_chunks(pending, file_key, &received, options.parallelism, progress)
-                .await;
+                .await
+            {
+                Ok(sha256) => {
+                    let encrypted_metadata = seal_file_metadata(pending, file_key, Some(sha256))?;
+                    self.api
+                        .finalize_upload(pending.version_id, Some(encrypted_metadata))
+                        .await
+                }
+                Err(error) => Err(error),
+            };
             let error = match outcome {
-                Ok(()) => break,
+                Ok(node) => break node,
                 Err(error) => error,
             };
+            // Chunks lost by a server crash, or re-sent while finalizing,
+            // are sent again in the next round like a network failure.
             let transient = matches!(
-                error,
+                &error,
                 ClientError::Unreachable { .. }
                     | ClientError::Api {
                         status: 500..=599,
                         ..
                     }
-            );
+            ) || matches!(&error, ClientError::Api { status: 409, code, .. }
+                if code == "upload_incomplete" || code == "upload_changed");
             if !transient || round >= options.max_rounds {
                 if !matches!(error, ClientError::Unreachable { .. }) {
                     self.cancel(pending, observer).await;
@@ -311,9 +323,8 @@ impl Drive {
             let status = self.api.upload_status(pending.version_id).await?;
             received = status.received.into_iter().collect();
             round += 1;
-        }
+        };
 
-        let node = self.api.finalize_upload(pending.version_id).await?;
         observer.ended(pending);
         tracing::info!(file = %pending.file_id, version = %pending.version_id, "upload finalized");
         open_child(parent, node)
@@ -331,7 +342,8 @@ impl Drive {
     }
 
     /// One round: reads and seals the whole file on a blocking thread and
-    /// sends every chunk not in `received`, `parallelism` at a time.
+    /// sends every chunk not in `received`, `parallelism` at a time. Returns
+    /// the SHA-256 of the plaintext read.
     async fn send_chunks(
         &self,
         pending: &PendingUpload,
@@ -339,7 +351,7 @@ impl Drive {
         received: &HashSet<u32>,
         parallelism: usize,
         progress: &dyn Progress,
-    ) -> Result<()> {
+    ) -> Result<[u8; 32]> {
         let (sender, mut receiver) = mpsc::channel::<(u32, bytes::Bytes, u64)>(1);
         let reader = {
             let pending = pending.clone();
@@ -379,8 +391,7 @@ impl Drive {
         })?;
         match (failure, read) {
             (Some(error), _) => Err(error),
-            (None, Err(error)) => Err(error),
-            (None, Ok(())) => Ok(()),
+            (None, read) => read,
         }
     }
 }
@@ -405,14 +416,16 @@ fn record(
 }
 
 /// Reads the local file, seals it chunk by chunk and hands the chunks not yet
-/// received to the sender. Checks the size and digest against those sealed in
-/// the metadata, so a file that changed since the first pass is not finalized.
+/// received to the sender; returns the plaintext's SHA-256. Checks the size
+/// and modification time against those at the start of the upload, after
+/// reading too, so a file that changed between or during rounds is not
+/// finalized from a mix of its versions.
 fn seal_file(
     pending: &PendingUpload,
     mut encryptor: ChunkEncryptor,
     received: &HashSet<u32>,
     sender: &mpsc::Sender<(u32, bytes::Bytes, u64)>,
-) -> Result<()> {
+) -> Result<[u8; 32]> {
     let path = &pending.local_path;
     let mut file = File::open(path).map_err(|error| ClientError::io(path, error))?;
     let mut hasher = Sha256::new();
@@ -452,13 +465,14 @@ fn seal_file(
             })?;
         for chunk in sealed {
             if !send(chunk)? {
-                return Ok(());
+                return Err(ClientError::Internal(
+                    "the upload round stopped before the file was read".to_owned(),
+                ));
             }
         }
     }
 
-    let digest: [u8; 32] = hasher.finalize().into();
-    if total != pending.size || digest.as_slice() != pending.sha256.as_slice() {
+    if total != pending.size || stat(path)? != (pending.size, pending.modified_at) {
         return Err(ClientError::FileChanged { path: path.clone() });
     }
     let last = encryptor.finish(&mut rand::rng()).map_err(|source| {
@@ -468,5 +482,5 @@ fn seal_file(
         )
     })?;
     send(last)?;
-    Ok(())
+    Ok(hasher.finalize().into())
 }
