@@ -82,21 +82,29 @@ secret_key!(
     KeyEncryptionKey
 );
 
+/// The bytes PBKDF2 runs on: the password in Unicode NFC, UTF-8. Public for
+/// callers that run PBKDF2 elsewhere (WebCrypto) and then build the
+/// [`MasterKey`] with [`MasterKey::from_bytes`].
+pub fn normalized_password(password: &Password) -> Zeroizing<Vec<u8>> {
+    Zeroizing::new(
+        password
+            .expose_secret()
+            .nfc()
+            .collect::<String>()
+            .into_bytes(),
+    )
+}
+
 /// Derives the master key from a password: the password is normalized to
 /// Unicode NFC, so that the same text typed on any system gives the same key.
 pub fn derive_master_key(
     password: &Password,
     params: &KdfParams,
 ) -> Result<MasterKey, CryptoError> {
-    let normalized: Zeroizing<String> = Zeroizing::new(password.expose_secret().nfc().collect());
+    let normalized = normalized_password(password);
     let mut out = [0u8; 32];
-    backend::default::pbkdf2_sha256(
-        normalized.as_bytes(),
-        &params.salt,
-        params.iterations,
-        &mut out,
-    )
-    .map_err(|_| CryptoError::Internal("PBKDF2 failed"))?;
+    backend::default::pbkdf2_sha256(&normalized, &params.salt, params.iterations, &mut out)
+        .map_err(|_| CryptoError::Internal("PBKDF2 failed"))?;
     Ok(MasterKey::from_bytes(out))
 }
 
