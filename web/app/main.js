@@ -231,6 +231,18 @@ async function start() {
     (document.querySelector("main h1") ?? document.getElementById("main")).focus();
   });
   document.getElementById("transfer-clear").addEventListener("click", clearFinished);
+  // A file dropped outside a drop zone would make the browser open it in
+  // this tab, leaving the app and dropping the open keys.
+  for (const type of ["dragover", "drop"]) {
+    window.addEventListener(type, (event) => {
+      if (!event.defaultPrevented) {
+        event.preventDefault();
+        if (event.dataTransfer) {
+          event.dataTransfer.dropEffect = "none";
+        }
+      }
+    });
+  }
 
   const main = document.getElementById("main");
   try {
