@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Runs every check and test of the repository: formatting, lints, the wasm32
-# build of the crypto core, the shared test vectors, and all test suites on
-# SQLite and, when it is reachable, PostgreSQL.
+# build of the crypto core, the shared test vectors, all Rust test suites on
+# SQLite and, when it is reachable, PostgreSQL, and the WebAssembly SDK's
+# tests in Node, headless Chromium and a Chromium worker.
 #
-# Installs what is missing: the wasm32 target. Needs PostgreSQL on
-# 127.0.0.1:5432 (trust auth, database `test`) for the PostgreSQL suite;
-# under CI=true a missing PostgreSQL is an error, elsewhere a skip.
+# Installs what is missing: the wasm32 target, wasm-bindgen-cli (through
+# sdk-wasm/build.sh), Debian's chromium and chromium-driver, and the npm
+# packages of e2e/. Needs PostgreSQL on 127.0.0.1:5432 (trust auth, database
+# `test`) for the PostgreSQL suite; under CI=true a missing PostgreSQL is an
+# error, elsewhere a skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +25,7 @@ cargo fmt --all --check
 
 step "lints"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
+cargo clippy -p gauzian-sdk-wasm --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 step "crypto core builds for wasm32"
 cargo build -p gauzian-crypto --target wasm32-unknown-unknown
@@ -55,3 +59,25 @@ cargo build --workspace --bins
 
 step "tests"
 cargo test --workspace --all-features
+
+step "browser tools"
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+    echo "installing Debian's chromium and chromium-driver"
+    if [ "$(id -u)" = 0 ]; then
+        apt-get install -y -q chromium chromium-driver >/dev/null
+    else
+        sudo apt-get install -y -q chromium chromium-driver >/dev/null
+    fi
+fi
+if [ ! -d e2e/node_modules/playwright-core ]; then
+    (cd e2e && npm ci --no-audit --no-fund)
+fi
+
+step "WebAssembly SDK: package, tests in Node, Chromium and a worker"
+sdk-wasm/build.sh
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+export CHROMEDRIVER=/usr/bin/chromedriver
+cargo test -p gauzian-sdk-wasm --target wasm32-unknown-unknown --release
+WASM_BINDGEN_USE_BROWSER=1 cargo test -p gauzian-sdk-wasm --target wasm32-unknown-unknown --release --test core
+WASM_BINDGEN_USE_DEDICATED_WORKER=1 cargo test -p gauzian-sdk-wasm --target wasm32-unknown-unknown --release --test core
+node sdk-wasm/tests/node-import.mjs
