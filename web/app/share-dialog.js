@@ -144,7 +144,7 @@ export function openShareDialog(node, name) {
           { testid: "share-access-row", "data-email": share.recipientEmail },
           h("span", { class: "who", raw: share.recipientEmail }),
           " ",
-          h("span", { class: "badge", text: `share.role_${share.role}` }),
+          h("span", { class: "badge", text: `role.${share.role}` }),
           " ",
           h("span", { class: "badge", text: `share.status_${share.status}` }),
           " ",

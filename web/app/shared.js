@@ -146,8 +146,8 @@ function row(share) {
     "tr",
     { testid: "incoming-row", "data-share-id": share.id, "data-status": share.status, "data-name": name },
     nameCell,
-    h("td", { raw: share.ownerEmail }),
-    h("td", { text: `share.role_${share.role}` }),
+    h("td", { class: "email", raw: share.ownerEmail }),
+    h("td", { text: `role.${share.role}` }),
     h("td", { text: `share.status_${share.status}` }),
     h("td", { class: "row-actions" }, h("div", {}, actions)),
   );

@@ -128,6 +128,8 @@ export default {
   "transfer.downloaded": "“{name}” downloaded.",
   "transfer.clear": "Clear finished transfers",
 
+  "role.viewer": "Viewer",
+  "role.editor": "Editor",
   "share.title": "Share “{name}”",
   "share.email": "Recipient's email address",
   "share.role": "Access",

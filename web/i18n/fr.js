@@ -127,6 +127,8 @@ export default {
   "transfer.downloaded": "« {name} » téléchargé.",
   "transfer.clear": "Effacer les transferts terminés",
 
+  "role.viewer": "Lecteur",
+  "role.editor": "Éditeur",
   "share.title": "Partager « {name} »",
   "share.email": "Adresse e-mail du destinataire",
   "share.role": "Accès",

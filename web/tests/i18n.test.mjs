@@ -33,12 +33,15 @@ test("every used key exists", () => {
   const used = new Set();
   // String literals shaped like catalogue keys: "group.name".
   for (const text of [...sources, html]) {
-    for (const match of text.matchAll(/["']((?:app|language|nav|common|format|usage|auth|account|drive|move|transfer|share|shared|trash|error)\.[a-z_]+)["']/g)) {
+    for (const match of text.matchAll(/["']((?:app|language|nav|common|format|usage|auth|account|drive|move|transfer|role|share|shared|trash|error)\.[a-z_]+)["']/g)) {
       used.add(match[1]);
     }
   }
   // Keys built from SDK values in templates.
-  for (const value of ["viewer", "editor"]) used.add(`share.role_${value}`);
+  for (const value of ["viewer", "editor"]) {
+    used.add(`share.role_${value}`);
+    used.add(`role.${value}`);
+  }
   for (const value of ["pending", "accepted"]) used.add(`share.status_${value}`);
   for (const value of ["file", "folder"]) used.add(`shared.pending_${value}`);
   for (const value of ["en", "fr"]) used.add(`language.${value}`);
