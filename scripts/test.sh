@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every check and test of the repository: formatting, lints, the wasm32
-# build of the crypto core, the shared test vectors, all Rust test suites on
-# SQLite and, when it is reachable, PostgreSQL, and the WebAssembly SDK's
-# tests in Node, headless Chromium and a Chromium worker.
+# build of the crypto core, the shared test vectors, and all Rust test suites
+# on SQLite and, when it is reachable, PostgreSQL. Then the WebAssembly SDK's
+# tests in Node, headless Chromium and a Chromium worker, and the web app's
+# end-to-end tests (e2e/tests) in headless Chromium against a real server.
 #
 # Installs what is missing: the wasm32 target, wasm-bindgen-cli (through
 # sdk-wasm/build.sh), Debian's chromium and chromium-driver, and the npm
@@ -81,3 +82,8 @@ cargo test -p gauzian-sdk-wasm --target wasm32-unknown-unknown --release
 WASM_BINDGEN_USE_BROWSER=1 cargo test -p gauzian-sdk-wasm --target wasm32-unknown-unknown --release --test core
 WASM_BINDGEN_USE_DEDICATED_WORKER=1 cargo test -p gauzian-sdk-wasm --target wasm32-unknown-unknown --release --test core
 node sdk-wasm/tests/node-import.mjs
+
+step "web app: end-to-end tests in Chromium against a real server"
+# The SDK step above built sdk-wasm/pkg, and the binaries step the server and CLI.
+web/build.sh --skip-sdk-build
+node --test e2e/tests/
