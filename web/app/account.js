@@ -78,7 +78,7 @@ export function renderAccount(page) {
       { class: "facts" },
       h("dt", { text: "auth.email" }),
       h("dd", { raw: account.email, testid: "account-email" }),
-      h("dt", { text: "auth.fingerprint_label" }),
+      h("dt", { text: "account.fingerprint" }),
       h("dd", {}, h("code", { class: "fingerprint", raw: account.fingerprint, testid: "account-fingerprint" })),
     ),
     h("p", { class: "hint", text: "account.fingerprint_explain" }),

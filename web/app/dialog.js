@@ -2,7 +2,7 @@
 // while one is open, Tab cycles inside it, Escape closes it, and focus goes
 // back to the element that opened it.
 
-import { h } from "./dom.js";
+import { h, uniqueId } from "./dom.js";
 import { errorMessage } from "./status.js";
 import { setText } from "./i18n.js";
 
@@ -16,7 +16,7 @@ const FOCUSABLE =
  */
 export function openDialog({ title, testid, onClose }) {
   const opener = document.activeElement;
-  const titleId = `dialog-title-${Date.now()}`;
+  const titleId = uniqueId("dialog-title");
   const error = h("p", { class: "error", role: "alert", testid: "dialog-error" });
   const body = h("div", { class: "dialog-body" });
   const dialog = h(
@@ -105,7 +105,7 @@ function trapTab(dialog, event) {
  */
 export function promptName({ title, label, submit, initial = "", testid, action }) {
   const ui = openDialog({ title, testid });
-  const inputId = `dialog-name-${Date.now()}`;
+  const inputId = uniqueId("dialog-name");
   const input = h("input", {
     id: inputId,
     type: "text",

@@ -69,6 +69,7 @@ export default {
   "auth.recovered": "Your password was changed. Log in with the new password.",
 
   "account.title": "Account",
+  "account.fingerprint": "Key fingerprint",
   "account.fingerprint_explain": "Give this fingerprint to people who share with you, over a channel you trust, so they can check it before sharing.",
   "account.password_title": "Change the password",
   "account.password_intro": "Changing the password logs you out everywhere, this browser included.",

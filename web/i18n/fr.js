@@ -68,6 +68,7 @@ export default {
   "auth.recovered": "Votre mot de passe a été changé. Connectez-vous avec le nouveau mot de passe.",
 
   "account.title": "Compte",
+  "account.fingerprint": "Empreinte de clé",
   "account.fingerprint_explain": "Communiquez cette empreinte aux personnes qui partagent avec vous, par un canal de confiance, pour qu'elles la vérifient avant de partager.",
   "account.password_title": "Changer le mot de passe",
   "account.password_intro": "Changer le mot de passe vous déconnecte partout, y compris dans ce navigateur.",
