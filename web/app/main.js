@@ -133,7 +133,8 @@ async function render() {
       heading.tabIndex = -1;
       heading.dataset.testid = "main-heading";
       // Screen readers announce the new page from its heading, unless the
-      // page focused its first field itself (the login and account forms).
+      // page focused its first field itself (login, registration, unlock
+      // and recovery).
       if (!main.contains(document.activeElement) || document.activeElement === main) {
         heading.focus({ preventScroll: true });
       }
@@ -225,7 +226,7 @@ async function start() {
   updateTitle();
   buildLanguageSwitch();
   document.getElementById("logout").addEventListener("click", logout);
-  // The skip link must not change the hash, which holds the route.
+  // The skip link must not change the hash, because the hash is the route.
   document.getElementById("skip-link").addEventListener("click", (event) => {
     event.preventDefault();
     (document.querySelector("main h1") ?? document.getElementById("main")).focus();

@@ -105,6 +105,9 @@ function enqueue(parent, task, item) {
  * Uploads what was dropped: files, and folders recursively (each folder is
  * created, or reused when one with that name exists). `entries` are
  * FileSystemEntry objects, read inside the drop event.
+ *
+ * NOTE: the directory branch has not run in a test, because only a real
+ * drag from the operating system yields directory entries.
  */
 export async function uploadEntries(parent, entries) {
   for (const entry of entries) {
@@ -120,6 +123,9 @@ export async function uploadEntries(parent, entries) {
   }
 }
 
+// NOTE: the SDK does not reject a name already used in the folder (the
+// gauzian-client crate does), so a dropped folder whose name exists is
+// created a second time instead of reused.
 async function folderNamed(parent, name) {
   try {
     return await sdk().createFolder(parent, name);
