@@ -105,9 +105,6 @@ function enqueue(parent, task, item) {
  * Uploads what was dropped: files, and folders recursively (each folder is
  * created, or reused when one with that name exists). `entries` are
  * FileSystemEntry objects, read inside the drop event.
- *
- * NOTE: the directory branch has not run in a test, because only a real
- * drag from the operating system yields directory entries.
  */
 export async function uploadEntries(parent, entries) {
   for (const entry of entries) {
