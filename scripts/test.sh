@@ -83,6 +83,9 @@ WASM_BINDGEN_USE_BROWSER=1 cargo test -p gauzian-sdk-wasm --target wasm32-unknow
 WASM_BINDGEN_USE_DEDICATED_WORKER=1 cargo test -p gauzian-sdk-wasm --target wasm32-unknown-unknown --release --test core
 node sdk-wasm/tests/node-import.mjs
 
+step "web app: French and English message catalogues"
+node --test web/tests/
+
 step "web app: end-to-end tests in Chromium against a real server"
 # The SDK step above built sdk-wasm/pkg, and the binaries step the server and CLI.
 web/build.sh --skip-sdk-build
