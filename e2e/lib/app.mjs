@@ -20,22 +20,21 @@ const SLOW_STEP_MS = 30_000;
 const RECOVERY_KEY_PATTERN = /^[0-9A-Z]{4}(-[0-9A-Z]{4}){13}$/;
 
 /**
- * Directory that receives the screenshots: E2E_SCREENSHOT_DIR when set (the
- * README's images come from `E2E_SCREENSHOT_DIR=docs/screenshots`), else a
- * temporary directory, so that a plain test run leaves the repository as it is.
+ * Takes a screenshot of the page's viewport and saves it as NAME.png in
+ * E2E_SCREENSHOT_DIR when that is set (the README's images come from
+ * `E2E_SCREENSHOT_DIR=docs/screenshots`). Without it the image is taken and
+ * dropped, so that a plain test run leaves no file behind.
  */
-let screenshotDir = null;
-
 export async function screenshot(page, name) {
-    if (!screenshotDir) {
-        screenshotDir = process.env.E2E_SCREENSHOT_DIR
-            ? resolve(process.env.E2E_SCREENSHOT_DIR)
-            : await mkdtemp(join(tmpdir(), "gauzian-screenshots-"));
-        await mkdir(screenshotDir, { recursive: true });
-    }
-    // Wait for fonts and layout so that the image does not catch a half-drawn page.
+    // Wait for fonts so that the image does not catch a half-drawn page.
     await page.evaluate(() => document.fonts.ready);
-    await page.screenshot({ path: join(screenshotDir, `${name}.png`) });
+    const image = await page.screenshot();
+    assert.ok(image.length > 0, `the screenshot ${name} is empty`);
+    const dir = process.env.E2E_SCREENSHOT_DIR;
+    if (dir) {
+        await mkdir(resolve(dir), { recursive: true });
+        await writeFile(join(resolve(dir), `${name}.png`), image);
+    }
 }
 
 /** Writes `size` random bytes to a new file named `name` in a temporary directory; returns its path and bytes. */

@@ -28,13 +28,13 @@ before(async () => {
     browser = await launchBrowser();
     work = await mkdtemp(join(tmpdir(), "gauzian-e2e-cli-"));
     await writeFile(join(work, "password"), `${PASSWORD}\n`, { mode: 0o600 });
-});
+}, { timeout: 60_000 });
 
 after(async () => {
     await browser?.close();
     await server?.stop();
     if (work) await rm(work, { recursive: true, force: true });
-});
+}, { timeout: 30_000 });
 
 /** Runs `gauzian ARGS` against the test server with its own configuration directory; returns stdout. */
 async function gauzian(...args) {
@@ -50,6 +50,17 @@ async function gauzian(...args) {
     }
 }
 
+/**
+ * File sizes around the 5 MiB chunk boundary: an empty file, exactly one
+ * chunk, and two chunks with a partial last one. One name has accents, to
+ * check that both clients encrypt and decrypt the same UTF-8 name.
+ */
+const CASES = [
+    { label: "empty", size: 0 },
+    { label: "one-chunk", size: CHUNK_SIZE },
+    { label: "deux-blocs-été", size: CHUNK_SIZE + 777_777 },
+];
+
 test("CLI and browser exchange files", { timeout: 120_000 }, async () => {
     // The account is created by the CLI and opened in the browser.
     await gauzian("register", EMAIL, "--recovery-key-file", join(work, "recovery-key"));
@@ -60,31 +71,40 @@ test("CLI and browser exchange files", { timeout: 120_000 }, async () => {
     const page = await context.newPage();
     await login(page, server.url, EMAIL);
 
-    // Browser to CLI: two chunks, the second one partial.
-    const fromBrowser = await randomFile("from-browser.bin", CHUNK_SIZE + 777_777);
-    await uploadThroughInput(page, fromBrowser.path, "from-browser.bin");
-    const cliCopy = join(work, "from-browser-copy.bin");
-    await gauzian("download", "/from-browser.bin", cliCopy);
-    const cliBytes = await readFile(cliCopy);
-    assert.equal(cliBytes.length, fromBrowser.bytes.length);
-    assert.ok(cliBytes.equals(fromBrowser.bytes), "the CLI downloaded other bytes than the browser uploaded");
+    // Browser to CLI.
+    for (const { label, size } of CASES) {
+        const name = `browser-${label}.bin`;
+        const original = await randomFile(name, size);
+        await uploadThroughInput(page, original.path, name);
+        const cliCopy = join(work, `copy-of-${name}`);
+        await gauzian("download", `/${name}`, cliCopy);
+        const cliBytes = await readFile(cliCopy);
+        assert.equal(cliBytes.length, size, `size of ${name} downloaded by the CLI`);
+        assert.ok(cliBytes.equals(original.bytes), `the CLI downloaded other bytes than the browser uploaded for ${name}`);
+        await rm(original.dir, { recursive: true, force: true });
+    }
 
-    // CLI to browser: also two chunks, in a folder the CLI creates.
-    const fromCli = await randomFile("from-cli.bin", CHUNK_SIZE + 123_457);
+    // CLI to browser, in a folder the CLI creates.
+    const fromCli = [];
     await gauzian("mkdir", "/from the CLI");
-    await gauzian("upload", fromCli.path, "/from the CLI");
+    for (const { label, size } of CASES) {
+        const file = await randomFile(`cli-${label}.bin`, size);
+        fromCli.push({ name: `cli-${label}.bin`, ...file });
+        await gauzian("upload", file.path, "/from the CLI");
+    }
     await page.reload();
     await page.getByTestId("unlock-password").fill(PASSWORD);
     await page.getByTestId("unlock-submit").click();
     await nodeRow(page, "from the CLI").getByTestId("node-open").click();
-    const row = nodeRow(page, "from-cli.bin");
-    await row.waitFor();
-    const download = await downloadBytes(page, row.getByTestId("node-download"));
-    assert.equal(download.name, "from-cli.bin");
-    assert.equal(download.bytes.length, fromCli.bytes.length);
-    assert.ok(download.bytes.equals(fromCli.bytes), "the browser downloaded other bytes than the CLI uploaded");
+    for (const { name, bytes, dir } of fromCli) {
+        const row = nodeRow(page, name);
+        await row.waitFor();
+        const download = await downloadBytes(page, row.getByTestId("node-download"));
+        assert.equal(download.name, name);
+        assert.equal(download.bytes.length, bytes.length, `size of ${name} downloaded by the browser`);
+        assert.ok(download.bytes.equals(bytes), `the browser downloaded other bytes than the CLI uploaded for ${name}`);
+        await rm(dir, { recursive: true, force: true });
+    }
 
     await context.close();
-    await rm(fromBrowser.dir, { recursive: true, force: true });
-    await rm(fromCli.dir, { recursive: true, force: true });
 });

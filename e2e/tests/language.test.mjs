@@ -12,12 +12,12 @@ let browser;
 before(async () => {
     server = await startServer();
     browser = await launchBrowser();
-});
+}, { timeout: 60_000 });
 
 after(async () => {
     await browser?.close();
     await server?.stop();
-});
+}, { timeout: 30_000 });
 
 /**
  * Checks that every element of the page that carries a message key shows

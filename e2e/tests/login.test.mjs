@@ -17,12 +17,12 @@ before(async () => {
     const page = await context.newPage();
     await registerInBrowser(page, server.url, EMAIL);
     await context.close();
-});
+}, { timeout: 60_000 });
 
 after(async () => {
     await browser?.close();
     await server?.stop();
-});
+}, { timeout: 30_000 });
 
 /** Submits the login form with `password` and returns the error region's text once it shows one. */
 async function failLogin(page, password) {

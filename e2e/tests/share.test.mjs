@@ -35,7 +35,7 @@ before(async () => {
     browser = await launchBrowser();
     file = await randomFile(FILE_NAME, FILE_SIZE);
     notes = await randomFile("notes.txt", 2500);
-});
+}, { timeout: 60_000 });
 
 after(async () => {
     await browser?.close();
@@ -43,7 +43,7 @@ after(async () => {
     for (const tempFile of [file, notes]) {
         if (tempFile) await rm(tempFile.dir, { recursive: true, force: true });
     }
-});
+}, { timeout: 30_000 });
 
 test("shared file downloads byte-identical", { timeout: 120_000 }, async () => {
     const aliceContext = await newContext(browser);

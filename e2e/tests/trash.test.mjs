@@ -17,13 +17,13 @@ before(async () => {
     server = await startServer();
     browser = await launchBrowser();
     file = await randomFile(FILE_NAME, 3000);
-});
+}, { timeout: 60_000 });
 
 after(async () => {
     await browser?.close();
     await server?.stop();
     if (file) await rm(file.dir, { recursive: true, force: true });
-});
+}, { timeout: 30_000 });
 
 function trashRow(page, name) {
     return page.locator(`[data-testid="trash-row"][data-name="${name}"]`);
