@@ -68,10 +68,18 @@ fn read_password_file(file: &Path) -> Result<Password> {
 /// Fails early, before keys are generated, when the recovery key could be
 /// neither written to a file nor shown on a terminal.
 pub fn check_recovery_key_delivery(file: Option<&Path>) -> Result<()> {
-    if file.is_none() && (!std::io::stdin().is_terminal() || !std::io::stderr().is_terminal()) {
-        bail!("cannot show the recovery key: not on a terminal; pass --recovery-key-file FILE");
+    match file {
+        None if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() => {
+            bail!("cannot show the recovery key: not on a terminal; pass --recovery-key-file FILE")
+        }
+        // The key is written with create_new, so an existing file would
+        // fail only after the keys were generated.
+        Some(file) if file.exists() => bail!(
+            "the recovery key file {} already exists: choose a new path, so that no earlier key is lost",
+            file.display()
+        ),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// Hands the recovery key to the user: written to `file` (mode 0600) for

@@ -739,6 +739,33 @@ fn passwd_and_recover_keep_files() {
 }
 
 #[test]
+fn register_keeps_existing_recovery_file() {
+    let server = Server::start();
+    let user = User::new(&server, "nadia@example.com", PASSWORD);
+    let recovery = user.home.path().join("recovery-key.txt");
+    std::fs::write(&recovery, "an earlier key\n").unwrap();
+    let output = user.run(&[
+        "register",
+        "nadia@example.com",
+        "--recovery-key-file",
+        recovery.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(message.contains("already exists"), "{message}");
+    assert!(
+        !message.contains("Generating keys"),
+        "fails before generating keys: {message}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&recovery).unwrap(),
+        "an earlier key\n"
+    );
+    let login = user.run(&["login", "nadia@example.com"]);
+    assert!(!login.status.success(), "nothing was registered");
+}
+
+#[test]
 fn upload_existing_name_fails_rest_continues() {
     let server = Server::start();
     let user = User::new(&server, "ken@example.com", PASSWORD);
