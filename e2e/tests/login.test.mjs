@@ -1,4 +1,5 @@
-// Login with a wrong password: a translated error, and no drive.
+// Login: a wrong password shows a translated error and no drive, and a
+// session leaves its token out of reach of scripts and no key in storage.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -72,5 +73,26 @@ test("wrong password in French", { timeout: 60_000 }, async () => {
     assert.equal(message, french["error.invalid_credentials"]);
     assert.notEqual(message, (await catalogue(page, "en"))["error.invalid_credentials"]);
     await assertNoDrive(page, french);
+    await context.close();
+});
+
+test("session cookie hidden from scripts", { timeout: 60_000 }, async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await login(page, server.url, EMAIL);
+
+    const cookies = await context.cookies(server.url);
+    const session = cookies.find((cookie) => cookie.name === "gauzian_session");
+    assert.ok(session, `no gauzian_session cookie after login; cookies: ${cookies.map((cookie) => cookie.name).join(", ")}`);
+    assert.equal(session.httpOnly, true);
+    assert.equal(session.sameSite, "Strict");
+    // The server's default; Chromium keeps Secure cookies from http://127.0.0.1.
+    assert.equal(session.secure, true);
+    assert.equal(await page.evaluate(() => document.cookie), "");
+
+    // Keys stay in the worker's memory: the page stores at most the language choice.
+    const localKeys = await page.evaluate(() => Object.keys(localStorage));
+    assert.deepEqual(localKeys.filter((key) => key !== "gauzian.language"), []);
+    assert.deepEqual(await page.evaluate(async () => (await indexedDB.databases()).map((database) => database.name)), []);
     await context.close();
 });
