@@ -13,7 +13,8 @@ const ATTEMPTS = 4;
 
 const ready = init();
 
-// The open account: its core handle and its root folder's NodeInfo.
+// The open account: its core handle, its root folder's NodeInfo, and every
+// folder handed out so far by id, to check names against their siblings.
 let session = null;
 
 class SdkError extends Error {
@@ -146,7 +147,8 @@ async function openSession(keys, account) {
         const handle = await core.openAccount(keys, account);
         const rootNode = await api("GET", `/api/nodes/${account.root_folder_id}`);
         const root = core.openRoot(handle, rootNode);
-        session = { handle, root, email: account.email, userId: account.user_id, opened: new Map() };
+        session = { handle, root, email: account.email, userId: account.user_id, opened: new Map(), folders: new Map() };
+        remember(root);
         return { userId: account.user_id, email: account.email, fingerprint: core.accountFingerprint(handle), root };
     } finally {
         core.release(keys);
@@ -182,10 +184,40 @@ async function openInTree(node) {
     if (!current) throw new SdkError("tampered", `node ${node.id} is not in this account's tree`);
     while (chain.length > 0) {
         const next = chain.pop();
-        current = core.openChild(current.handle, next);
+        current = remember(core.openChild(current.handle, next));
         if (chain.length > 0) opened.set(current.id, current);
     }
     return current;
+}
+
+// Records folders handed to the page, so that a later rename or move can
+// find the parent whose children must not already use the name.
+function remember(info) {
+    if (session && info && info.kind === "folder" && info.handle) session.folders.set(info.id, info);
+    return info;
+}
+
+// Rejects a name already used in a folder, as the CLI does. Names are
+// compared in Unicode NFC, the form they are sealed in.
+// NOTE: the server cannot read names, so two clients that add the same name
+// at the same moment can both pass this check.
+async function ensureNameFree(folder, name, exceptId = null) {
+    const wanted = name.normalize("NFC");
+    const items = await allPages(`/api/folders/${folder.id}/children?limit=500`);
+    for (const node of items) {
+        if (node.id === exceptId) continue;
+        let sibling;
+        try {
+            sibling = core.openChild(folder.handle, node);
+        } catch {
+            continue;
+        }
+        core.release(sibling.handle);
+        if (sibling.name === wanted) {
+            const where = folder.name ? `folder "${folder.name}"` : "this folder";
+            throw new SdkError("already_exists", `"${wanted}" already exists in ${where}: choose another name`, 409);
+        }
+    }
 }
 
 function shareInfo(share, node = null) {
@@ -205,7 +237,7 @@ function shareInfo(share, node = null) {
 async function openShare(share) {
     const { handle } = requireSession();
     const node = await api("GET", `/api/nodes/${share.node_id}`);
-    return core.openShared(handle, share, node);
+    return remember(await core.openShared(handle, share, node));
 }
 
 const shareId = (share) => (typeof share === "string" ? share : share?.id);
@@ -214,6 +246,7 @@ async function upload(parentValue, file, progress) {
     const parent = handleOf(parentValue, "parent");
     if (!(file instanceof Blob)) throw new SdkError("invalid_argument", "file must be a File or Blob");
     const name = file.name ?? "untitled";
+    await ensureNameFree(parentValue, name);
     const start = await core.startUpload(parent, name, file.size, file.lastModified ?? null);
     const versionId = start.request.version_id;
     await api("POST", "/api/uploads", { json: start.request });
@@ -239,7 +272,7 @@ async function upload(parentValue, file, progress) {
         const finalize = core.finishUpload(start.upload);
         const node = await withRetries(() => api("POST", `/api/uploads/${versionId}/finalize`, { json: finalize }));
         progress(file.size, file.size);
-        return core.openChild(parent, node);
+        return remember(core.openChild(parent, node));
     } catch (error) {
         core.release(start.upload);
         await api("DELETE", `/api/uploads/${versionId}`).catch(() => {});
@@ -395,26 +428,34 @@ const methods = {
     async list(folder) {
         const parent = handleOf(folder, "folder");
         const items = await allPages(`/api/folders/${folder.id}/children?limit=500`);
-        return items.map((node) => openOrReport(() => core.openChild(parent, node), node)).sort(byKindThenName);
+        return items
+            .map((node) => remember(openOrReport(() => core.openChild(parent, node), node)))
+            .sort(byKindThenName);
     },
 
     async createFolder(parent, name) {
         const request = core.newFolderRequest(handleOf(parent, "parent"), name);
+        await ensureNameFree(parent, name);
         const node = await api("POST", "/api/folders", { json: request });
-        return core.openChild(parent.handle ?? parent, node);
+        return remember(core.openChild(parent.handle, node));
     },
 
     async rename(node, name) {
         const handle = handleOf(node, "node");
         const request = core.renameRequest(handle, name);
+        // A node shared with this account may sit in a folder it cannot open:
+        // its new name is then not checked against its siblings.
+        const parent = session?.folders.get(node.parentId);
+        if (parent) await ensureNameFree(parent, name, node.id);
         const updated = await api("PATCH", `/api/nodes/${node.id}`, { json: request });
-        return core.refreshNode(handle, updated);
+        return remember(core.refreshNode(handle, updated));
     },
 
     async move(node, newParent) {
         const request = core.moveRequest(handleOf(node, "node"), handleOf(newParent, "newParent"));
+        if (node.name) await ensureNameFree(newParent, node.name, node.id);
         const moved = await api("POST", `/api/nodes/${node.id}/move`, { json: request });
-        return core.openChild(newParent.handle, moved);
+        return remember(core.openChild(newParent.handle, moved));
     },
 
     async trash(node) {

@@ -396,7 +396,14 @@ struct NodeInfo {
 }
 
 fn node_info(open: OpenNode) -> SdkResult<JsValue> {
-    let info = NodeInfo {
+    let info = node_fields(&open);
+    let handle = insert(Handle::Node(Box::new(open)));
+    to_js(&NodeInfo { handle, ..info })
+}
+
+/// The fields of a node's `NodeInfo`, with handle 0 for the caller to set.
+fn node_fields(open: &OpenNode) -> NodeInfo {
+    NodeInfo {
         handle: 0,
         id: open.node.id,
         parent_id: open.node.parent_id,
@@ -407,9 +414,7 @@ fn node_info(open: OpenNode) -> SdkResult<JsValue> {
         modified_at: open.metadata.modified_at,
         updated_at: open.node.updated_at,
         created_at: open.node.created_at,
-    };
-    let handle = insert(Handle::Node(Box::new(open)));
-    to_js(&NodeInfo { handle, ..info })
+    }
 }
 
 /// Checks that a name from the server is safe to show and to save under:
@@ -1075,7 +1080,8 @@ pub fn account_email(account: u32) -> Result<String, JsValue> {
 }
 
 /// Replaces the node a handle refers to with a newer copy from the server
-/// (after a rename): the key stays, the metadata is opened again.
+/// (after a rename): the key and the handle stay, the metadata is opened
+/// again.
 #[wasm_bindgen(js_name = refreshNode)]
 pub fn refresh_node(handle: u32, node: JsValue) -> Result<JsValue, JsValue> {
     let node: Node = from_js("node", node)?;
@@ -1083,10 +1089,11 @@ pub fn refresh_node(handle: u32, node: JsValue) -> Result<JsValue, JsValue> {
     if old.id != node.id {
         return Err(SdkError::invalid("the node is not the one the handle refers to").into());
     }
-    release(handle);
-    Ok(node_info(open_with_key(
-        node,
-        key,
-        old.parent_id.is_some(),
-    )?)?)
+    let open = open_with_key(node, key, old.parent_id.is_some())?;
+    let info = node_fields(&open);
+    with(handle, |entry| {
+        *entry = Handle::Node(Box::new(open));
+        Ok(())
+    })?;
+    Ok(to_js(&NodeInfo { handle, ..info })?)
 }

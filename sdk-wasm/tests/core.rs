@@ -261,3 +261,35 @@ async fn released_handles_fail_clearly() {
     assert_eq!(code(error), "invalid_argument");
     sdk::release(opened.account);
 }
+
+#[wasm_bindgen_test]
+async fn rename_keeps_the_handle() {
+    let opened = registered("pw").await;
+    let root = handle(&opened.root);
+    let root_id: Uuid = rust(get(&opened.root, "id"));
+    let request: CreateFolderRequest = rust(sdk::new_folder_request(root, "Old".into()).unwrap());
+    let mut folder_node = node(
+        request.id,
+        Some(root_id),
+        NodeKind::Folder,
+        request.wrapped_key,
+        request.encrypted_metadata,
+    );
+    let folder = handle(&sdk::open_child(root, js(&folder_node)).unwrap());
+
+    let update: gauzian_api::UpdateNodeRequest =
+        rust(sdk::rename_request(folder, "Nouveau dossier".into()).unwrap());
+    folder_node.encrypted_metadata = update.encrypted_metadata;
+    let renamed = sdk::refresh_node(folder, js(&folder_node)).unwrap();
+    assert_eq!(handle(&renamed), folder);
+    assert_eq!(
+        get(&renamed, "name").as_string().unwrap(),
+        "Nouveau dossier"
+    );
+    sdk::new_folder_request(folder, "child".into()).expect("the handle still works");
+
+    let mut other = folder_node.clone();
+    other.id = Uuid::from_u128(9);
+    let error = sdk::refresh_node(folder, js(&other)).unwrap_err();
+    assert_eq!(code(error), "invalid_argument");
+}

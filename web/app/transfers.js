@@ -120,9 +120,8 @@ export async function uploadEntries(parent, entries) {
   }
 }
 
-// NOTE: the SDK does not reject a name already used in the folder (the
-// gauzian-client crate does), so a dropped folder whose name exists is
-// created a second time instead of reused.
+// Creates a folder for a dropped directory, or reuses the folder of that
+// name: the SDK rejects a name already used in the folder.
 async function folderNamed(parent, name) {
   try {
     return await sdk().createFolder(parent, name);
