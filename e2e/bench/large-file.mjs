@@ -7,7 +7,9 @@
 //   node e2e/bench/large-file.mjs [SIZE_MIB]      (default 2048)
 //
 // Needs web/dist (web/build.sh), the server binary (cargo build --bins) and
-// Chromium, as the browser tests do.
+// Chromium, as the browser tests do. The browser runs with a profile on disk:
+// a test's usual private context keeps site storage in memory with a quota
+// too small for the download.
 
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -15,7 +17,8 @@ import { createReadStream } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { launchBrowser, newContext, repoRoot, startServer } from "../lib/server.mjs";
+import { chromium } from "playwright-core";
+import { repoRoot, startServer } from "../lib/server.mjs";
 import { nodeRow, registerInBrowser } from "../lib/app.mjs";
 
 const sizeMib = Number(process.argv[2] ?? 2048);
@@ -55,12 +58,17 @@ const dir = await mkdtemp(join(tmpdir(), "gauzian-large-"));
 const input = join(dir, "large.bin");
 execFileSync("dd", ["if=/dev/urandom", `of=${input}`, "bs=1M", `count=${sizeMib}`, "status=none"]);
 const server = await startServer();
-const browser = await launchBrowser();
+const browser = await chromium.launchPersistentContext(join(dir, "profile"), {
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    acceptDownloads: true,
+    viewport: { width: 1280, height: 800 },
+});
 let upload;
 let download;
 let identical;
 try {
-    const page = await (await newContext(browser)).newPage();
+    const page = await browser.newPage();
     await registerInBrowser(page, server.url, "large@example.com");
     const idleMib = Math.round(chromiumRssKib() / 1024);
 
@@ -81,6 +89,10 @@ try {
         saved = await file.path();
     });
     identical = (await sha256Of(saved)) === (await sha256Of(input));
+    if (!identical) {
+        const cmp = execFileSync("sh", ["-c", `cmp '${input}' '${saved}' 2>&1; stat -c '%s %n' '${input}' '${saved}'`], { encoding: "utf8" });
+        console.error(cmp);
+    }
     upload.idleMib = idleMib;
 } finally {
     await browser.close();

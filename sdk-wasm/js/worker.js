@@ -292,12 +292,17 @@ async function download(nodeValue, progress) {
     const handle = handleOf(nodeValue, "node");
     const nodeId = nodeValue.id;
     const manifest = await api("GET", `/api/files/${nodeId}`);
+    const total = nodeValue.size ?? 0;
+    // A private window keeps this storage in memory with a small quota.
+    const estimate = await navigator.storage.estimate?.();
+    if (estimate?.quota !== undefined && estimate.quota - (estimate.usage ?? 0) < total) {
+        throw storageFull(nodeValue.name, total, estimate.quota - (estimate.usage ?? 0));
+    }
     const downloadHandle = await core.startDownload(handle, manifest);
     const directory = await (await navigator.storage.getDirectory()).getDirectoryHandle("downloads", { create: true });
     const entryName = `${manifest.version_id}-${Date.now()}`;
     const fileHandle = await directory.getFileHandle(entryName, { create: true });
     const access = await fileHandle.createSyncAccessHandle();
-    const total = nodeValue.size ?? 0;
     try {
         access.truncate(0);
         const fetchChunk = (index) =>
@@ -314,7 +319,10 @@ async function download(nodeValue, progress) {
             }
             const sealed = await pending.shift();
             const plaintext = await core.openChunk(downloadHandle, sealed);
-            access.write(plaintext, { at: offset });
+            // A write beyond the storage quota is cut short without an exception.
+            if (access.write(plaintext, { at: offset }) !== plaintext.length) {
+                throw storageFull(nodeValue.name, total, offset);
+            }
             offset += plaintext.length;
             progress(offset, total);
         }
@@ -333,6 +341,15 @@ async function download(nodeValue, progress) {
         await directory.removeEntry(entryName).catch(() => {});
         throw error;
     }
+}
+
+function storageFull(name, needed, available) {
+    const mib = (bytes) => Math.floor(bytes / (1024 * 1024));
+    return new SdkError(
+        "storage_full",
+        `downloading "${name}" needs ${mib(needed)} MiB of browser storage and ${mib(available)} MiB are available: ` +
+            "free disk space, or use a window that is not private",
+    );
 }
 
 // Earlier downloads are kept until the next session starts.

@@ -109,16 +109,27 @@ export function clear(element) {
   element.replaceChildren();
 }
 
+// Object URLs handed to the browser's download manager. The browser may still
+// be reading a large file long after the click, and a revoked URL cannot be
+// read, so they live until the session ends.
+const savedUrls = new Set();
+
 /** Starts a browser download of `blob` named `name` through a temporary link. */
 export function saveBlob(blob, name) {
   const url = URL.createObjectURL(blob);
+  savedUrls.add(url);
   const link = h("a", { href: url, download: name, hidden: true });
   document.body.append(link);
   link.click();
   link.remove();
-  // The browser reads the URL asynchronously after the click; a minute is
-  // far longer than it needs to start the download.
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** Revokes the object URLs of earlier downloads, when the session ends. */
+export function revokeSavedBlobs() {
+  for (const url of savedUrls) {
+    URL.revokeObjectURL(url);
+  }
+  savedUrls.clear();
 }
 
 /**

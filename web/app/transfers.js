@@ -1,7 +1,7 @@
 // Uploads and downloads with a progress bar per file, in the frame's
 // transfer panel, so they keep showing while the user browses elsewhere.
 
-import { h, saveBlob } from "./dom.js";
+import { h, revokeSavedBlobs, saveBlob } from "./dom.js";
 import { setText } from "./i18n.js";
 import { announce, errorMessage, showError } from "./status.js";
 import { sdk } from "./session.js";
@@ -75,6 +75,7 @@ export function clearFinished() {
 export function resetTransfers() {
   document.getElementById("transfer-list").replaceChildren();
   document.getElementById("transfers").hidden = true;
+  revokeSavedBlobs();
 }
 
 /** Queues the upload of `files` (File objects) into `parent` (a NodeInfo). */

@@ -217,6 +217,7 @@ export default {
   "error.invalid_recovery_key": "This recovery key is invalid. Check for typing mistakes; case, spaces and dashes do not matter.",
   "error.decryption_failed": "This item could not be decrypted. It may have been damaged; ask its owner to upload it again.",
   "error.tampered": "The data received was altered: nothing was saved. Try again, and tell the server's administrator if it happens again.",
+  "error.storage_full": "The browser has too little storage for this download. Free disk space, or use a window that is not private.",
   "error.chunk_corrupted": "The server's copy of this file is damaged. Tell the server's administrator.",
   "error.server_busy": "The server is busy. Wait a moment and try again.",
   "error.unreachable": "The server cannot be reached. Check your connection and try again.",

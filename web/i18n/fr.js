@@ -216,6 +216,7 @@ export default {
   "error.invalid_recovery_key": "Cette clé de récupération n'est pas valide. Vérifiez les fautes de frappe ; majuscules, espaces et tirets sont indifférents.",
   "error.decryption_failed": "Cet élément n'a pas pu être déchiffré. Il est peut-être endommagé ; demandez à son propriétaire de l'envoyer à nouveau.",
   "error.tampered": "Les données reçues ont été altérées : rien n'a été enregistré. Réessayez, et prévenez l'administrateur du serveur si cela se reproduit.",
+  "error.storage_full": "Le navigateur n'a pas assez d'espace de stockage pour ce téléchargement. Libérez de l'espace disque, ou utilisez une fenêtre qui n'est pas en navigation privée.",
   "error.chunk_corrupted": "La copie de ce fichier sur le serveur est endommagée. Prévenez l'administrateur du serveur.",
   "error.server_busy": "Le serveur est occupé. Patientez un instant et réessayez.",
   "error.unreachable": "Le serveur est injoignable. Vérifiez votre connexion et réessayez.",
