@@ -4,7 +4,7 @@
 /** A failure: `code` is stable and meant for translation, `message` is English. */
 export class GauzianError extends Error {
     readonly code: string;
-    /** HTTP status when the server answered, else 0. */
+    /** HTTP status when the server responded, else 0. */
     readonly status: number;
 }
 

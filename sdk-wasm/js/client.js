@@ -1,4 +1,4 @@
-// Main-thread side of @gauzian/sdk: starts the worker that holds the keys
+// Main-thread side of @gauzian/sdk: starts the worker that keeps the keys
 // and runs the core, and turns each method call into a message to it. The
 // methods and their results are described in README.md and client.d.ts.
 
@@ -76,7 +76,7 @@ export class GauzianClient {
         return this.#call("download", [strip(node)], onProgress);
     }
 
-    // Stops the worker and forgets every key it held.
+    // Stops the worker, which drops every key it kept.
     close() {
         this.#worker.terminate();
     }

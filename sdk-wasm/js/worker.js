@@ -53,7 +53,7 @@ async function api(method, path, { json, bytes, raw = false } = {}) {
     try {
         response = await fetch(path, init);
     } catch (error) {
-        throw new SdkError("unreachable", `${method} ${path}: the server did not answer (${error.message})`);
+        throw new SdkError("unreachable", `${method} ${path}: the server did not respond (${error.message})`);
     }
     if (!response.ok) {
         let body = {};

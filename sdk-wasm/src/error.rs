@@ -15,7 +15,7 @@ pub struct SdkError {
 }
 
 impl SdkError {
-    /// An error with `code` and `message`.
+    /// Creates an error with `code` and `message`.
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
         Self {
             code,
@@ -23,13 +23,14 @@ impl SdkError {
         }
     }
 
-    /// A caller passed a value the SDK cannot use.
+    /// Creates the error for a value the SDK cannot use.
     pub fn invalid(message: impl Into<String>) -> Self {
         Self::new("invalid_argument", message)
     }
 
-    /// A cryptographic step failed while doing `what`: tampered or foreign
-    /// ciphertext when decryption fails, a malformed value otherwise.
+    /// Creates the error of a cryptographic step that failed while doing
+    /// `what`. A failed decryption means tampered or foreign ciphertext, any
+    /// other failure a malformed value.
     pub fn crypto(what: &str, error: CryptoError) -> Self {
         let code = match error {
             CryptoError::DecryptionFailed { .. } => "decryption_failed",
@@ -38,7 +39,7 @@ impl SdkError {
         Self::new(code, format!("{what}: {error}"))
     }
 
-    /// A WebCrypto call failed.
+    /// Creates the error of a failed WebCrypto call.
     pub fn webcrypto(what: &str, error: &JsValue) -> Self {
         let detail = js_sys::Reflect::get(error, &JsValue::from_str("message"))
             .ok()

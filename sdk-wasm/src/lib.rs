@@ -378,8 +378,8 @@ pub fn account_fingerprint(account: u32) -> Result<String, JsValue> {
     })?)
 }
 
-/// What JavaScript learns of a node: its decrypted metadata and a handle to
-/// its key.
+/// A node as JavaScript sees it: its decrypted metadata and a handle to its
+/// key.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct NodeInfo {
@@ -401,7 +401,7 @@ fn node_info(open: OpenNode) -> SdkResult<JsValue> {
     to_js(&NodeInfo { handle, ..info })
 }
 
-/// The fields of a node's `NodeInfo`, with handle 0 for the caller to set.
+/// Builds a node's `NodeInfo` with handle 0, for the caller to set.
 fn node_fields(open: &OpenNode) -> NodeInfo {
     NodeInfo {
         handle: 0,
@@ -472,7 +472,8 @@ pub fn open_root(account: u32, node: JsValue) -> Result<JsValue, JsValue> {
     Ok(node_info(open_with_key(node, key, false)?)?)
 }
 
-/// The key of a node handle, copied, with its id.
+/// Returns a copy of a node handle's key, with the node's id, node and
+/// metadata.
 fn node_key(handle: u32) -> SdkResult<(NodeId, NodeKey, Node, Metadata)> {
     with(handle, |handle| match handle {
         Handle::Node(open) => Ok((
@@ -513,7 +514,8 @@ pub fn open_child(parent: u32, node: JsValue) -> Result<JsValue, JsValue> {
     Ok(node_info(open_with_key(node, key, true)?)?)
 }
 
-/// The `POST /api/folders` body of a new folder named `name` in `parent`.
+/// Builds the `POST /api/folders` body of a new folder named `name` in
+/// `parent`.
 #[wasm_bindgen(js_name = newFolderRequest)]
 pub fn new_folder_request(parent: u32, name: String) -> Result<JsValue, JsValue> {
     let name = normalize(&name);
@@ -541,7 +543,7 @@ pub fn new_folder_request(parent: u32, name: String) -> Result<JsValue, JsValue>
     Ok(to_js(&request)?)
 }
 
-/// The `PATCH /api/nodes/{id}` body that renames a node.
+/// Builds the `PATCH /api/nodes/{id}` body that renames a node.
 #[wasm_bindgen(js_name = renameRequest)]
 pub fn rename_request(node: u32, name: String) -> Result<JsValue, JsValue> {
     let name = normalize(&name);
@@ -555,7 +557,7 @@ pub fn rename_request(node: u32, name: String) -> Result<JsValue, JsValue> {
     })?)
 }
 
-/// The `POST /api/nodes/{id}/move` body that moves a node under
+/// Builds the `POST /api/nodes/{id}/move` body that moves a node under
 /// `new_parent`: its key re-wrapped under the new parent's key.
 #[wasm_bindgen(js_name = moveRequest)]
 pub fn move_request(node: u32, new_parent: u32) -> Result<JsValue, JsValue> {
@@ -569,7 +571,7 @@ pub fn move_request(node: u32, new_parent: u32) -> Result<JsValue, JsValue> {
     })?)
 }
 
-/// The `POST /api/account/password` body: proves the current password and
+/// Builds the `POST /api/account/password` body, which proves the current password and
 /// wraps the private key under the new one. `account` is the JSON of
 /// `GET /api/account`; fails with `wrong_password` for a wrong current one.
 #[wasm_bindgen(js_name = changePasswordRequest)]
@@ -631,7 +633,7 @@ pub fn open_recovery_key(text: String) -> Result<JsValue, JsValue> {
     Ok(to_js(&start)?)
 }
 
-/// The `POST /api/auth/recovery/reset` body: opens the recovery copy of the
+/// Builds the `POST /api/auth/recovery/reset` body: opens the recovery copy of the
 /// private key from `response` and wraps it under the new password.
 #[wasm_bindgen(js_name = resetPasswordRequest)]
 pub async fn reset_password_request(
@@ -902,8 +904,8 @@ pub async fn start_download(file: u32, manifest: JsValue) -> Result<u32, JsValue
 }
 
 /// Opens the next chunk of a download, in order. Fails with `tampered` when
-/// the chunk was altered, reordered, cut short or is not the last one while
-/// it says so.
+/// the chunk was altered, reordered or cut short, or when its final flag does
+/// not match its position.
 #[wasm_bindgen(js_name = openChunk)]
 pub async fn open_chunk(download: u32, sealed: Vec<u8>) -> Result<js_sys::Uint8Array, JsValue> {
     let (plan, key) = with(download, |handle| {
@@ -1015,7 +1017,7 @@ pub fn open_recipient(user: JsValue) -> Result<JsValue, JsValue> {
     Ok(to_js(&info)?)
 }
 
-/// The `POST /api/shares` body that shares `node` with `recipient`.
+/// Builds the `POST /api/shares` body that shares `node` with `recipient`.
 #[wasm_bindgen(js_name = shareRequest)]
 pub fn share_request(node: u32, recipient: u32, role: String) -> Result<JsValue, JsValue> {
     let role = match role.as_str() {

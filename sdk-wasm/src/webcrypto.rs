@@ -30,7 +30,7 @@ fn subtle() -> SdkResult<SubtleCrypto> {
     Ok(subtle.unchecked_into())
 }
 
-/// A plain object with the given properties.
+/// Builds a plain object with the given properties.
 fn object(properties: &[(&str, JsValue)]) -> Object {
     let object = Object::new();
     for (key, value) in properties {

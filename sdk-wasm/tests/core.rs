@@ -111,7 +111,7 @@ fn handle(info: &JsValue) -> u32 {
 }
 
 #[wasm_bindgen_test]
-async fn wrong_password_is_refused() {
+async fn wrong_password_is_rejected() {
     let opened = registered("correct horse").await;
     let keys = sdk::derive_keys("wrong horse".into(), js(&opened.account_json.kdf))
         .await
@@ -123,7 +123,7 @@ async fn wrong_password_is_refused() {
 }
 
 #[wasm_bindgen_test]
-async fn weak_kdf_parameters_are_refused() {
+async fn weak_kdf_parameters_are_rejected() {
     let opened = registered("pw").await;
     let mut kdf = opened.account_json.kdf.clone();
     kdf.iterations = 1000;
@@ -243,7 +243,7 @@ async fn folders_upload_and_download_round_trip() {
 }
 
 #[wasm_bindgen_test]
-async fn unsafe_names_are_refused() {
+async fn unsafe_names_are_rejected() {
     let opened = registered("pw").await;
     let root = handle(&opened.root);
     for name in ["", "..", "a/b", "a\\b", "nul\0"] {

@@ -6,7 +6,7 @@
 //! a database row points at. Writes go to `chunks/.tmp` first and are renamed
 //! into place, so a crash never leaves a partial chunk under its final name.
 //!
-//! A chunk write returns once the bytes are in the page cache; finalizing an
+//! A chunk write returns once the bytes are in the page cache. Finalizing an
 //! upload calls [`ChunkStore::make_durable`], which flushes every chunk of
 //! the version and its directory before the file is reported stored. One
 //! flush per upload instead of one per chunk lets the kernel write back while

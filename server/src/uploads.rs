@@ -105,8 +105,8 @@ async fn stored_chunks(state: &AppState, version_id: Uuid) -> ApiResult<Vec<(u32
         .collect()
 }
 
-/// The first [`MISSING_LISTED`] indices, comma-separated, with an ellipsis
-/// when there are more.
+/// Formats the first [`MISSING_LISTED`] indices, comma-separated, with an
+/// ellipsis when there are more.
 fn listed_indices(indices: impl Iterator<Item = usize>) -> String {
     let mut indices = indices.peekable();
     let mut listed: Vec<String> = indices

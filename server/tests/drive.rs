@@ -611,8 +611,8 @@ async fn finalize_with_missing_chunk(backend: Backend) {
 }
 
 /// A chunk acknowledged but gone from the disk when finalize flushes it (as
-/// after a crash before write-back) is reported missing, forgotten so the
-/// status asks for it again, and the upload completes once it is re-sent.
+/// after a crash before write-back) is reported missing and forgotten, so
+/// the status lists it as needed again, and the upload completes once it is re-sent.
 /// Finalize replaces the metadata when it is given one.
 async fn chunk_lost_before_finalize(backend: Backend) {
     let server = TestServer::start(backend).await;

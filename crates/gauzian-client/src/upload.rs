@@ -103,8 +103,8 @@ fn stat(path: &Path) -> Result<(u64, Option<i64>)> {
     Ok((info.len(), modified_at))
 }
 
-/// The metadata of an uploaded file; the digest is known only once the file
-/// has been read.
+/// Builds the metadata of an uploaded file. The digest is known only once the
+/// file has been read.
 fn file_metadata(pending: &PendingUpload, sha256: Option<[u8; 32]>) -> Metadata {
     Metadata {
         name: pending.name.clone(),

@@ -82,7 +82,7 @@ secret_key!(
     KeyEncryptionKey
 );
 
-/// The bytes PBKDF2 runs on: the password in Unicode NFC, UTF-8. Public for
+/// Returns the bytes PBKDF2 runs on: the password in Unicode NFC, UTF-8. Public for
 /// callers that run PBKDF2 elsewhere (WebCrypto) and then build the
 /// [`MasterKey`] with [`MasterKey::from_bytes`].
 pub fn normalized_password(password: &Password) -> Zeroizing<Vec<u8>> {
