@@ -71,6 +71,43 @@ pub struct Config {
     /// it, the server serves only the API.
     #[arg(long, env = "WEB_DIR")]
     pub web_dir: Option<PathBuf>,
+
+    /// S3 bucket for chunks. When set, chunks go to this bucket instead of
+    /// the data directory; S3_ACCESS_KEY and S3_SECRET_KEY are then required.
+    #[arg(long, env = "S3_BUCKET")]
+    pub s3_bucket: Option<String>,
+
+    /// S3 endpoint URL, for example `http://minio:9000`. Path-style
+    /// addressing is used, as MinIO and Garage expect. Without it, AWS S3.
+    #[arg(long, env = "S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+
+    /// S3 region (Garage's default is `garage`).
+    #[arg(long, env = "S3_REGION", default_value = "us-east-1")]
+    pub s3_region: String,
+
+    /// S3 access key id.
+    #[arg(long, env = "S3_ACCESS_KEY", hide_env_values = true)]
+    pub s3_access_key: Option<String>,
+
+    /// S3 secret access key.
+    #[arg(long, env = "S3_SECRET_KEY", hide_env_values = true)]
+    pub s3_secret_key: Option<String>,
+
+    /// Creates the bucket at start-up when it does not exist.
+    #[arg(long, env = "S3_CREATE_BUCKET", default_value_t = false, action = ArgAction::Set)]
+    pub s3_create_bucket: bool,
+
+    /// Redis URL (`redis://host:6379/0`). When set, revoked session tokens
+    /// and per-IP limits live in Redis, shared by every replica; if Redis is
+    /// unreachable, authenticated requests fail with 503.
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+
+    /// Prefix of every Redis key this server writes, so that several
+    /// deployments can share one Redis.
+    #[arg(long, env = "REDIS_KEY_PREFIX", default_value = "gauzian")]
+    pub redis_key_prefix: String,
 }
 
 /// Web app directory used when `--web-dir` is not given, relative to the
@@ -104,6 +141,14 @@ impl Config {
             auth_rate_limit: 60,
             log_format: LogFormat::Human,
             web_dir: None,
+            s3_bucket: None,
+            s3_endpoint: None,
+            s3_region: "us-east-1".to_owned(),
+            s3_access_key: None,
+            s3_secret_key: None,
+            s3_create_bucket: false,
+            redis_url: None,
+            redis_key_prefix: "gauzian".to_owned(),
         }
     }
 
@@ -146,6 +191,20 @@ impl std::fmt::Debug for Config {
             .field("auth_rate_limit", &self.auth_rate_limit)
             .field("log_format", &self.log_format)
             .field("web_dir", &self.web_dir)
+            .field("s3_bucket", &self.s3_bucket)
+            .field("s3_endpoint", &self.s3_endpoint)
+            .field("s3_region", &self.s3_region)
+            .field(
+                "s3_access_key",
+                &self.s3_access_key.as_ref().map(|_| "[redacted]"),
+            )
+            .field(
+                "s3_secret_key",
+                &self.s3_secret_key.as_ref().map(|_| "[redacted]"),
+            )
+            .field("s3_create_bucket", &self.s3_create_bucket)
+            .field("redis_url", &self.redis_url.as_ref().map(|_| "[redacted]"))
+            .field("redis_key_prefix", &self.redis_key_prefix)
             .finish()
     }
 }
