@@ -75,6 +75,18 @@ pub enum ApiError {
         /// Suggested wait before a retry.
         retry_after: Duration,
     },
+    /// A backend the request needs (the chunk store, Redis) is unreachable
+    /// or failing; retry after the delay (503).
+    #[error("{message}")]
+    Unavailable {
+        /// Stable error code.
+        code: &'static str,
+        /// What is unavailable and what to do, without the cause's details.
+        message: &'static str,
+        /// The underlying error, logged but never sent.
+        #[source]
+        cause: anyhow::Error,
+    },
     /// A stored chunk no longer matches the SHA-256 recorded at upload (500).
     #[error("stored chunk {index} of version {version_id} is corrupted")]
     ChunkCorrupted {
@@ -121,7 +133,7 @@ impl ApiError {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Busy { .. } | Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::ChunkCorrupted { .. } | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -136,7 +148,7 @@ impl ApiError {
             Self::Forbidden(_) => "forbidden",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::QuotaExceeded { .. } => "quota_exceeded",
-            Self::TooManyRequests { code, .. } => code,
+            Self::TooManyRequests { code, .. } | Self::Unavailable { code, .. } => code,
             Self::Busy { .. } => "server_busy",
             Self::ChunkCorrupted { .. } => "chunk_corrupted",
             Self::Internal(_) => "internal_error",
@@ -147,6 +159,16 @@ impl ApiError {
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
         Self::Internal(error.into())
+    }
+}
+
+impl From<crate::storage::StoreError> for ApiError {
+    fn from(error: crate::storage::StoreError) -> Self {
+        Self::Unavailable {
+            code: "storage_unavailable",
+            message: "the chunk store is unavailable; retry in a few seconds",
+            cause: error.into(),
+        }
     }
 }
 
@@ -163,6 +185,10 @@ impl IntoResponse for ApiError {
             Self::Internal(cause) => {
                 tracing::error!(error = format!("{cause:#}"), "request failed");
                 "internal server error; the server log has the details".to_owned()
+            }
+            Self::Unavailable { code, cause, .. } => {
+                tracing::error!(code, error = format!("{cause:#}"), "backend unavailable");
+                self.to_string()
             }
             Self::ChunkCorrupted { version_id, index } => {
                 tracing::error!(%version_id, index, "stored chunk failed its SHA-256 check");
@@ -186,6 +212,12 @@ impl IntoResponse for ApiError {
 
         let headers = response.headers_mut();
         match &self {
+            Self::Unavailable { .. } => {
+                headers.insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(UNAVAILABLE_RETRY_AFTER_SECONDS),
+                );
+            }
             Self::TooManyRequests { retry_after, .. } | Self::Busy { retry_after } => {
                 // Retry-After in whole seconds, rounded up so a client that
                 // waits exactly that long is not rejected again (RFC 9110 §10.2.3).
@@ -200,6 +232,9 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+/// Retry-After sent with [`ApiError::Unavailable`], in seconds.
+const UNAVAILABLE_RETRY_AFTER_SECONDS: u64 = 2;
 
 /// Result of a handler.
 pub type ApiResult<T> = Result<T, ApiError>;

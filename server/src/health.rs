@@ -21,9 +21,10 @@ async fn live() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// Succeeds when the database runs a query and the chunk store accepts a
-/// write; otherwise 503 with the failing component named.
-#[utoipa::path(get, path = "/health/ready", tag = "operations", responses((status = 200, description = "Database and chunk store reachable"), (status = 503, description = "A component is unavailable")))]
+/// Succeeds when the database runs a query, the chunk store (directory or
+/// bucket) accepts a write and, when configured, Redis answers; otherwise 503
+/// with the failing component named. `redis` is absent when not configured.
+#[utoipa::path(get, path = "/health/ready", tag = "operations", responses((status = 200, description = "Every configured backend is reachable"), (status = 503, description = "A backend is unavailable")))]
 async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let database = match sqlx::query("SELECT 1").execute(state.db.pool()).await {
         Ok(_) => "ok",
@@ -35,21 +36,39 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let chunk_store = match state.chunks.check_writable().await {
         Ok(()) => "ok",
         Err(error) => {
-            tracing::error!(%error, "readiness check: chunk store write failed");
+            tracing::error!(
+                error = format!("{error:#}"),
+                backend = state.chunks.backend(),
+                "readiness check: chunk store write failed"
+            );
             "unavailable"
         }
     };
+    let redis = match &state.redis {
+        None => None,
+        Some(redis) => Some(match redis.ping().await {
+            Ok(()) => "ok",
+            Err(error) => {
+                tracing::error!(%error, "readiness check: Redis did not answer");
+                "unavailable"
+            }
+        }),
+    };
 
-    let ready = database == "ok" && chunk_store == "ok";
+    let ready = database == "ok" && chunk_store == "ok" && redis.is_none_or(|redis| redis == "ok");
     let status = if ready {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    let body = json!({
+    let mut body = json!({
         "status": if ready { "ok" } else { "unavailable" },
         "database": database,
         "chunk_store": chunk_store,
+        "chunk_store_backend": state.chunks.backend(),
     });
+    if let Some(redis) = redis {
+        body["redis"] = json!(redis);
+    }
     (status, Json(body))
 }

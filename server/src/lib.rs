@@ -48,6 +48,7 @@ mod health;
 mod limits;
 mod metrics;
 mod openapi;
+mod redis_store;
 mod shares;
 mod startup;
 mod state;

@@ -1,4 +1,5 @@
-//! Per-IP request limits, counted in process in fixed one-minute windows.
+//! Per-IP request limits in fixed one-minute windows, counted in process,
+//! or in Redis when `REDIS_URL` is set so that every replica counts the same.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -9,6 +10,7 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 
 use crate::error::ApiError;
+use crate::redis_store::RedisStore;
 use crate::state::AppState;
 
 /// Window of the per-IP limit on the authentication routes.
@@ -18,31 +20,45 @@ const PRUNE_THRESHOLD: usize = 10_000;
 
 /// Counts requests per IP address and rejects those beyond the limit.
 ///
-/// NOTE: the count lives in this process. Behind a reverse proxy every
-/// client has the proxy's address, and several replicas count separately.
+/// NOTE: behind a reverse proxy every client has the proxy's address; no
+/// forwarded header is trusted.
 #[derive(Debug)]
 pub struct RateLimiter {
     limit: u32,
     window: Duration,
     windows: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+    redis: Option<RedisStore>,
 }
 
 impl RateLimiter {
     /// Allows `limit` requests per `window` and address; 0 allows any number.
-    pub fn new(limit: u32, window: Duration) -> Self {
+    /// With `redis`, the windows live there instead of in this process.
+    pub fn new(limit: u32, window: Duration, redis: Option<RedisStore>) -> Self {
         Self {
             limit,
             window,
             windows: Mutex::new(HashMap::new()),
+            redis,
         }
     }
 
-    /// Counts a request from `address`, or returns the time until the
-    /// address may send again.
-    pub fn check(&self, address: IpAddr) -> Result<(), Duration> {
+    /// Counts a request from `address`: `Ok(Err(wait))` when the address
+    /// must wait before sending again, `Err` when Redis does not answer.
+    pub async fn check(&self, address: IpAddr) -> Result<Result<(), Duration>, ApiError> {
         if self.limit == 0 {
-            return Ok(());
+            return Ok(Ok(()));
         }
+        match &self.redis {
+            Some(redis) => {
+                redis
+                    .count_request("auth-window", address, self.limit, self.window)
+                    .await
+            }
+            None => Ok(self.check_in_process(address)),
+        }
+    }
+
+    fn check_in_process(&self, address: IpAddr) -> Result<(), Duration> {
         let now = Instant::now();
         // A poisoned lock only means another request panicked mid-update of
         // a counter, which leaves the map usable.
@@ -79,7 +95,7 @@ impl FromRequestParts<AppState> for AuthRateLimit {
         let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() else {
             return Ok(Self);
         };
-        match state.auth_limiter.check(peer.ip()) {
+        match state.auth_limiter.check(peer.ip()).await? {
             Ok(()) => Ok(Self),
             Err(retry_after) => {
                 tracing::warn!(ip = %peer.ip(), "authentication request rejected: per-IP limit reached");

@@ -19,11 +19,14 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::limits::{AUTH_RATE_WINDOW, RateLimiter};
 use crate::metrics::Metrics;
+use crate::redis_store::RedisStore;
 use crate::state::{AppState, Settings};
 use crate::storage::ChunkStore;
 
 /// Name of the generated JWT secret's file in the data directory.
 const SECRET_FILE: &str = "jwt-secret";
+/// Bound on the start-up check of the bucket and of Redis.
+const BACKEND_CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 /// Shortest JWT secret accepted: 256 bits, the HS256 key size.
 const MIN_SECRET_LEN: usize = 32;
 
@@ -69,12 +72,27 @@ impl Server {
         };
 
         let db = Db::open(config.database_url.as_deref(), &config.data_dir).await?;
-        let chunks = ChunkStore::open(&config.data_dir).await.with_context(|| {
-            format!(
-                "failed to open the chunk store in {}",
-                config.data_dir.display()
-            )
-        })?;
+        let chunks = ChunkStore::open(config, BACKEND_CHECK_TIMEOUT).await?;
+        let redis = match &config.redis_url {
+            Some(url) => Some(
+                tokio::time::timeout(
+                    BACKEND_CHECK_TIMEOUT,
+                    RedisStore::connect(url, &config.redis_key_prefix),
+                )
+                .await
+                .map_err(|_| {
+                    anyhow::anyhow!(
+                        "Redis at REDIS_URL did not answer within {BACKEND_CHECK_TIMEOUT:?}"
+                    )
+                })??,
+            ),
+            None => None,
+        };
+        tracing::info!(
+            chunk_store = chunks.backend(),
+            redis = redis.is_some(),
+            "backends ready"
+        );
 
         let mut prelogin_key = hmac::Hmac::<sha2::Sha256>::new_from_slice(&secret)
             .context("failed to key the pre-login HMAC")?;
@@ -88,6 +106,7 @@ impl Server {
         let state = AppState {
             db,
             chunks,
+            redis: redis.clone(),
             sessions: Arc::new(SessionKeys::new(&secret).context("invalid JWT secret")?),
             settings: Arc::new(Settings {
                 token_lifetime_seconds: config.token_lifetime,
@@ -97,7 +116,11 @@ impl Server {
                 dummy_auth_hash,
             }),
             metrics: Arc::new(Metrics::default()),
-            auth_limiter: Arc::new(RateLimiter::new(config.auth_rate_limit, AUTH_RATE_WINDOW)),
+            auth_limiter: Arc::new(RateLimiter::new(
+                config.auth_rate_limit,
+                AUTH_RATE_WINDOW,
+                redis.clone(),
+            )),
             upload_slots: Arc::new(Semaphore::new(config.max_concurrent_uploads.max(1))),
         };
         let router = crate::app::router(state.clone(), config)?;

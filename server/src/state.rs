@@ -9,6 +9,7 @@ use crate::auth::session::SessionKeys;
 use crate::db::Db;
 use crate::limits::RateLimiter;
 use crate::metrics::Metrics;
+use crate::redis_store::RedisStore;
 use crate::storage::ChunkStore;
 
 /// Handles to the database, the chunk store and the server's secrets.
@@ -16,8 +17,11 @@ use crate::storage::ChunkStore;
 pub struct AppState {
     /// Metadata database.
     pub db: Db,
-    /// Encrypted chunk files.
+    /// Encrypted chunks, on local disk or in a bucket.
     pub chunks: ChunkStore,
+    /// Revoked tokens and per-IP windows shared by replicas, when
+    /// `REDIS_URL` is set; otherwise they are in the database and in process.
+    pub redis: Option<RedisStore>,
     /// Session token keys.
     pub sessions: Arc<SessionKeys>,
     /// Settings and secrets that handlers read.

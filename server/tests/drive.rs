@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Backend, TestServer, TestUser, assert_error, b64, chunk_file, random_bytes};
+use common::{Backend, TestServer, TestUser, assert_error, b64, random_bytes};
 use gauzian_api::{FileManifest, MAX_CHUNK_BODY_SIZE, Node, NodeKind, NodePage, UploadStatus};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -510,15 +510,8 @@ async fn chunk_reupload_is_idempotent(backend: Backend) {
     let second = random_bytes(64);
     let response = server.put_bytes(&path, &alice.token, second.clone()).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    let entries = std::fs::read_dir(
-        server
-            .data_dir
-            .join("chunks")
-            .join(upload.version_id.to_string()),
-    )
-    .unwrap()
-    .count();
-    assert_eq!(entries, 1, "the replaced chunk file is deleted");
+    let entries = server.stored_chunks(upload.version_id).await.len();
+    assert_eq!(entries, 1, "the replaced chunk is deleted");
 
     let response = server
         .client
@@ -630,7 +623,7 @@ async fn chunk_lost_before_finalize(backend: Backend) {
             .await;
         assert_eq!(response.status(), StatusCode::NO_CONTENT);
     }
-    std::fs::remove_file(chunk_file(&server.data_dir, upload.version_id, 1)).unwrap();
+    server.delete_chunk(upload.version_id, 1).await;
 
     let response = server
         .post_json(
@@ -690,11 +683,7 @@ async fn abort_upload(backend: Backend) {
     server
         .put_bytes(&chunk_path(upload.version_id, 0), &alice.token, vec![1; 4])
         .await;
-    let version_dir = server
-        .data_dir
-        .join("chunks")
-        .join(upload.version_id.to_string());
-    assert!(version_dir.exists());
+    assert_eq!(server.stored_chunks(upload.version_id).await.len(), 1);
 
     let response = server
         .delete(
@@ -703,7 +692,10 @@ async fn abort_upload(backend: Backend) {
         )
         .await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    assert!(!version_dir.exists(), "abort deletes the chunks");
+    assert!(
+        server.stored_chunks(upload.version_id).await.is_empty(),
+        "abort deletes the chunks"
+    );
 
     let response = server
         .get(
@@ -832,11 +824,8 @@ async fn corrupted_chunk_is_reported(backend: Backend) {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
 
-    let path = chunk_file(&server.data_dir, upload.version_id, 0);
-    let mut bytes = std::fs::read(&path).unwrap();
-    bytes[5] ^= 1;
-    std::fs::write(&path, bytes).unwrap();
-    std::fs::remove_file(chunk_file(&server.data_dir, upload.version_id, 1)).unwrap();
+    server.alter_chunk(upload.version_id, 0).await;
+    server.delete_chunk(upload.version_id, 1).await;
 
     for index in 0..2 {
         let response = server

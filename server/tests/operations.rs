@@ -82,6 +82,14 @@ async fn health_probes(backend: Backend) {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["database"], "ok");
     assert_eq!(body["chunk_store"], "ok");
+    if backend == Backend::Distributed {
+        assert_eq!(body["chunk_store_backend"], "s3");
+        assert_eq!(body["redis"], "ok");
+        // The replicas test stops the bucket and Redis to see 503s.
+        return;
+    }
+    assert_eq!(body["chunk_store_backend"], "local");
+    assert!(body.get("redis").is_none(), "Redis is not configured");
 
     // Without a writable chunk store the server is not ready.
     std::fs::remove_dir_all(server.data_dir.join("chunks")).unwrap();

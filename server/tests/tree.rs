@@ -302,12 +302,8 @@ async fn trash_restore_and_purge(backend: Backend) {
     }
     assert!(trash_list(&server, &alice.token).await.is_empty());
     assert!(
-        !server
-            .data_dir
-            .join("chunks")
-            .join(version_id.to_string())
-            .exists(),
-        "chunk files deleted"
+        server.stored_chunks(version_id).await.is_empty(),
+        "chunks deleted"
     );
     let usage: Usage = server
         .get("/api/account/usage", Some(&alice.token))

@@ -427,22 +427,26 @@ pub(crate) async fn record_login_failure(
 
 #[utoipa::path(post, path = "/api/auth/logout", tag = "auth", security(("bearer" = []), ("cookie" = [])), responses((status = 204, description = "Token revoked"), (status = 401, body = ErrorBody)))]
 async fn logout(State(state): State<AppState>, session: Session) -> ApiResult<impl IntoResponse> {
-    let expires_at_millis = session.expires_at.saturating_mul(1000);
-    sqlx::query(
-        "INSERT INTO revoked_tokens (token_id, expires_at) VALUES ($1, $2) \
-         ON CONFLICT (token_id) DO NOTHING",
-    )
-    .bind(session.token_id.to_string())
-    .bind(expires_at_millis)
-    .execute(state.db.pool())
-    .await?;
-
-    // Rows of tokens past their expiry no longer matter: such a token fails
-    // the expiry check before the revocation list is read.
-    sqlx::query("DELETE FROM revoked_tokens WHERE expires_at < $1")
-        .bind(now_millis() - 60_000)
+    if let Some(redis) = &state.redis {
+        redis.revoke(session.token_id, session.expires_at).await?;
+    } else {
+        let expires_at_millis = session.expires_at.saturating_mul(1000);
+        sqlx::query(
+            "INSERT INTO revoked_tokens (token_id, expires_at) VALUES ($1, $2) \
+             ON CONFLICT (token_id) DO NOTHING",
+        )
+        .bind(session.token_id.to_string())
+        .bind(expires_at_millis)
         .execute(state.db.pool())
         .await?;
+
+        // Rows of tokens past their expiry no longer matter: such a token
+        // fails the expiry check before the revocation list is read.
+        sqlx::query("DELETE FROM revoked_tokens WHERE expires_at < $1")
+            .bind(now_millis() - 60_000)
+            .execute(state.db.pool())
+            .await?;
+    }
     tracing::info!(user_id = %session.user_id, token_id = %session.token_id, "logged out");
 
     let cookie = session::expired_session_cookie(state.settings.cookie_secure);

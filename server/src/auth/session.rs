@@ -118,7 +118,8 @@ impl FromRequestParts<AppState> for Session {
         let claims = state.sessions.verify(token).ok_or(ApiError::Unauthorized)?;
 
         // One query checks that the account still exists, that the token was
-        // not revoked by a logout, and when the account's sessions start.
+        // not revoked by a logout (unless Redis keeps revocations), and when
+        // the account's sessions start.
         let row = sqlx::query(
             "SELECT sessions_valid_after, \
              (SELECT COUNT(*) FROM revoked_tokens WHERE token_id = $2) AS revoked \
@@ -129,8 +130,11 @@ impl FromRequestParts<AppState> for Session {
         .fetch_optional(state.db.pool())
         .await?
         .ok_or(ApiError::Unauthorized)?;
-        let revoked: i64 = row.try_get("revoked")?;
-        if revoked > 0 {
+        let revoked = match &state.redis {
+            Some(redis) => redis.is_revoked(claims.jti).await?,
+            None => row.try_get::<i64, _>("revoked")? > 0,
+        };
+        if revoked {
             return Err(ApiError::Unauthorized);
         }
         // A password change or reset ends the sessions opened before it.

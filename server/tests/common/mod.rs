@@ -1,5 +1,8 @@
 //! Test harness: starts an in-process server on 127.0.0.1:0 with a fresh data
-//! directory and, for the PostgreSQL variant, a fresh database.
+//! directory and, for the PostgreSQL and distributed variants, a fresh
+//! database. The distributed variant also keeps chunks in the S3 bucket and
+//! revocations and limits in the Redis that the `GAUZIAN_TEST_S3_*` and
+//! `GAUZIAN_TEST_REDIS_URL` variables name (scripts/test.sh sets them).
 
 // Each test binary uses a different part of the harness.
 #![allow(dead_code)]
@@ -24,11 +27,26 @@ pub const POSTGRES_URL_VAR: &str = "GAUZIAN_TEST_POSTGRES_URL";
 /// Secret the test servers sign tokens with.
 pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 
-/// Metadata database of a test server.
+/// Variables naming the S3 store of the distributed variant.
+pub const S3_VARS: [&str; 5] = [
+    "GAUZIAN_TEST_S3_ENDPOINT",
+    "GAUZIAN_TEST_S3_BUCKET",
+    "GAUZIAN_TEST_S3_REGION",
+    "GAUZIAN_TEST_S3_ACCESS_KEY",
+    "GAUZIAN_TEST_S3_SECRET_KEY",
+];
+/// Variable naming the Redis of the distributed variant.
+pub const REDIS_URL_VAR: &str = "GAUZIAN_TEST_REDIS_URL";
+
+/// Backends of a test server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
+    /// SQLite and chunk files in the data directory.
     Sqlite,
+    /// PostgreSQL and chunk files in the data directory.
     Postgres,
+    /// PostgreSQL, an S3 bucket and Redis, as several replicas use them.
+    Distributed,
 }
 
 /// Declares, for each async test function `name(Backend)`, a module `name`
@@ -51,6 +69,14 @@ macro_rules! backend_tests {
                     }
                     super::$name($crate::common::Backend::Postgres).await;
                 }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn distributed() {
+                    if !$crate::common::distributed_enabled(stringify!($name)) {
+                        return;
+                    }
+                    super::$name($crate::common::Backend::Distributed).await;
+                }
             }
         )*
     };
@@ -63,6 +89,54 @@ pub fn postgres_enabled(test: &str) -> bool {
     }
     println!("skipped the PostgreSQL variant of {test}: {POSTGRES_URL_VAR} is not set");
     false
+}
+
+/// Returns true when the distributed variant can run; prints why not
+/// otherwise.
+pub fn distributed_enabled(test: &str) -> bool {
+    let missing: Vec<&str> = [POSTGRES_URL_VAR, REDIS_URL_VAR]
+        .into_iter()
+        .chain(S3_VARS)
+        .filter(|name| std::env::var_os(name).is_none())
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    println!(
+        "skipped the distributed variant of {test}: {} not set",
+        missing.join(", ")
+    );
+    false
+}
+
+/// Points `config` at the test S3 bucket and Redis. Each call gets its own
+/// Redis key prefix, so servers share limits only when a test wants it.
+pub fn use_s3_and_redis(config: &mut Config) {
+    let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is set"));
+    config.s3_endpoint = Some(var(S3_VARS[0]));
+    config.s3_bucket = Some(var(S3_VARS[1]));
+    config.s3_region = var(S3_VARS[2]);
+    config.s3_access_key = Some(var(S3_VARS[3]));
+    config.s3_secret_key = Some(var(S3_VARS[4]));
+    config.redis_url = Some(var(REDIS_URL_VAR));
+    config.redis_key_prefix = format!("gauzian-test-{}", Uuid::new_v4().simple());
+}
+
+/// Creates a fresh PostgreSQL database and returns its name and URL.
+pub async fn create_postgres_database() -> (String, String) {
+    let admin_url = std::env::var(POSTGRES_URL_VAR).expect("postgres url");
+    let name = format!("gauzian_test_{}", Uuid::new_v4().simple());
+    sqlx::any::install_default_drivers();
+    let mut admin = sqlx::AnyConnection::connect(&admin_url)
+        .await
+        .expect("connect to PostgreSQL");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .expect("create test database");
+    admin.close().await.ok();
+    let url = with_database(&admin_url, &name);
+    (name, url)
 }
 
 /// A running server and a client for it. Dropping it stops the server and
@@ -92,20 +166,13 @@ impl TestServer {
         config.jwt_secret = Some(TEST_JWT_SECRET.to_owned());
 
         let mut postgres_database = None;
-        if backend == Backend::Postgres {
-            let admin_url = std::env::var(POSTGRES_URL_VAR).expect("postgres url");
-            let name = format!("gauzian_test_{}", Uuid::new_v4().simple());
-            sqlx::any::install_default_drivers();
-            let mut admin = sqlx::AnyConnection::connect(&admin_url)
-                .await
-                .expect("connect to PostgreSQL");
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&mut admin)
-                .await
-                .expect("create test database");
-            admin.close().await.ok();
-            config.database_url = Some(with_database(&admin_url, &name));
+        if backend != Backend::Sqlite {
+            let (name, url) = create_postgres_database().await;
+            config.database_url = Some(url);
             postgres_database = Some(name);
+        }
+        if backend == Backend::Distributed {
+            use_s3_and_redis(&mut config);
         }
         configure(&mut config);
 
@@ -320,7 +387,7 @@ pub async fn assert_error(response: reqwest::Response, status: StatusCode, code:
 }
 
 /// Finds the stored file of a chunk under the data directory.
-pub fn chunk_file(data_dir: &Path, version_id: Uuid, index: u32) -> PathBuf {
+fn chunk_file(data_dir: &Path, version_id: Uuid, index: u32) -> PathBuf {
     let dir = data_dir.join("chunks").join(version_id.to_string());
     std::fs::read_dir(&dir)
         .expect("version dir")
@@ -331,4 +398,101 @@ pub fn chunk_file(data_dir: &Path, version_id: Uuid, index: u32) -> PathBuf {
                 .is_some_and(|name| name.starts_with(&format!("{index}-")))
         })
         .expect("chunk file")
+}
+
+/// The test bucket, opened as the server opens it.
+pub fn bucket(config: &Config) -> object_store::aws::AmazonS3 {
+    object_store::aws::AmazonS3Builder::new()
+        .with_endpoint(config.s3_endpoint.clone().expect("endpoint"))
+        .with_allow_http(true)
+        .with_bucket_name(config.s3_bucket.clone().expect("bucket"))
+        .with_region(&config.s3_region)
+        .with_access_key_id(config.s3_access_key.clone().expect("access key"))
+        .with_secret_access_key(config.s3_secret_key.clone().expect("secret key"))
+        .with_virtual_hosted_style_request(false)
+        .build()
+        .expect("bucket settings")
+}
+
+/// Direct access to the chunks a test server stored, wherever they are, to
+/// count, damage or lose them as a failing disk or bucket would.
+impl TestServer {
+    fn version_prefix(version_id: Uuid) -> object_store::path::Path {
+        object_store::path::Path::from(format!("chunks/{version_id}"))
+    }
+
+    /// Names of the stored chunks of a version (`INDEX-SHA256HEX`).
+    pub async fn stored_chunks(&self, version_id: Uuid) -> Vec<String> {
+        use futures::TryStreamExt as _;
+        use object_store::ObjectStore as _;
+        if self.config.s3_bucket.is_none() {
+            let dir = self.data_dir.join("chunks").join(version_id.to_string());
+            return match std::fs::read_dir(dir) {
+                Ok(entries) => entries
+                    .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+                    .collect(),
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+                Err(error) => panic!("read chunk dir: {error}"),
+            };
+        }
+        let metas: Vec<_> = bucket(&self.config)
+            .list(Some(&Self::version_prefix(version_id)))
+            .try_collect()
+            .await
+            .expect("list chunks");
+        metas
+            .into_iter()
+            .map(|meta| meta.location.filename().unwrap().to_owned())
+            .collect()
+    }
+
+    fn chunk_key(
+        &self,
+        names: &[String],
+        version_id: Uuid,
+        index: u32,
+    ) -> object_store::path::Path {
+        let name = names
+            .iter()
+            .find(|name| name.starts_with(&format!("{index}-")))
+            .expect("chunk stored");
+        Self::version_prefix(version_id).clone().join(name.as_str())
+    }
+
+    /// Flips one bit of a stored chunk.
+    pub async fn alter_chunk(&self, version_id: Uuid, index: u32) {
+        use object_store::ObjectStoreExt as _;
+        if self.config.s3_bucket.is_none() {
+            let path = chunk_file(&self.data_dir, version_id, index);
+            let mut bytes = std::fs::read(&path).unwrap();
+            bytes[5] ^= 1;
+            std::fs::write(&path, bytes).unwrap();
+            return;
+        }
+        let names = self.stored_chunks(version_id).await;
+        let key = self.chunk_key(&names, version_id, index);
+        let store = bucket(&self.config);
+        let mut bytes = store
+            .get(&key)
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .to_vec();
+        bytes[5] ^= 1;
+        store.put(&key, bytes.into()).await.unwrap();
+    }
+
+    /// Deletes a stored chunk.
+    pub async fn delete_chunk(&self, version_id: Uuid, index: u32) {
+        use object_store::ObjectStoreExt as _;
+        if self.config.s3_bucket.is_none() {
+            std::fs::remove_file(chunk_file(&self.data_dir, version_id, index)).unwrap();
+            return;
+        }
+        let names = self.stored_chunks(version_id).await;
+        let key = self.chunk_key(&names, version_id, index);
+        bucket(&self.config).delete(&key).await.unwrap();
+    }
 }

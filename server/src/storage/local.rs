@@ -1,39 +1,31 @@
-//! Chunk store: encrypted chunks as files under the data directory.
+//! Local backend: chunks as files under the data directory.
 //!
-//! Layout: `chunks/VERSION_ID/INDEX-SHA256HEX`. Naming a file after its
-//! digest means a re-sent chunk with other bytes (a client that re-encrypted
-//! it with a fresh nonce) lands in a new file and never overwrites the bytes
-//! a database row points at. Writes go to `chunks/.tmp` first and are renamed
-//! into place, so a crash never leaves a partial chunk under its final name.
+//! Layout: `chunks/VERSION_ID/INDEX-SHA256HEX`. Writes go to `chunks/.tmp`
+//! first and are renamed into place, so a crash never leaves a partial chunk
+//! under its final name.
 //!
 //! A chunk write returns once the bytes are in the page cache. Finalizing an
-//! upload calls [`ChunkStore::make_durable`], which flushes every chunk of
+//! upload calls [`LocalChunks::make_durable`], which flushes every chunk of
 //! the version and its directory before the file is reported stored. One
 //! flush per upload instead of one per chunk lets the kernel write back while
-//! chunks still arrive (see docs/benchmarks.md).
+//! chunks still arrive (see docs/benchmarks.md). This is why the local store
+//! is not `object_store`'s `LocalFileSystem`, which never calls `fsync`.
 
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest as _, Sha256};
+use axum::body::Bytes;
 use uuid::Uuid;
 
-/// A chunk read back from the store.
-#[derive(Debug)]
-pub enum ReadOutcome {
-    /// The bytes match the recorded digest.
-    Intact(Vec<u8>),
-    /// The file is missing or its bytes do not match the recorded digest.
-    Corrupted,
-}
+use super::{ReadOutcome, chunk_name, sha256_of};
 
 /// Directory of chunk files.
 #[derive(Debug, Clone)]
-pub struct ChunkStore {
+pub struct LocalChunks {
     root: PathBuf,
 }
 
-impl ChunkStore {
+impl LocalChunks {
     /// Opens (and creates) the chunk directory under `data_dir`.
     pub async fn open(data_dir: &Path) -> std::io::Result<Self> {
         let root = data_dir.join("chunks");
@@ -46,8 +38,7 @@ impl ChunkStore {
     }
 
     fn chunk_path(&self, version_id: Uuid, index: u32, sha256: &[u8]) -> PathBuf {
-        self.version_dir(version_id)
-            .join(format!("{index}-{}", hex::encode(sha256)))
+        self.version_dir(version_id).join(chunk_name(index, sha256))
     }
 
     /// Writes a chunk and returns its SHA-256. The bytes are not yet flushed
@@ -58,13 +49,13 @@ impl ChunkStore {
         &self,
         version_id: Uuid,
         index: u32,
-        bytes: axum::body::Bytes,
+        bytes: Bytes,
     ) -> std::io::Result<[u8; 32]> {
         let temp_path = self.root.join(".tmp").join(Uuid::new_v4().to_string());
         let version_dir = self.version_dir(version_id);
         let store = self.clone();
         tokio::task::spawn_blocking(move || {
-            let sha256: [u8; 32] = Sha256::digest(&bytes).into();
+            let sha256 = sha256_of(&bytes);
             if let Err(error) = std::fs::write(&temp_path, &bytes) {
                 remove_quietly(&temp_path);
                 return Err(error);
@@ -94,10 +85,7 @@ impl ChunkStore {
             Err(error) if error.kind() == ErrorKind::NotFound => return Ok(ReadOutcome::Corrupted),
             Err(error) => return Err(error),
         };
-        if Sha256::digest(&bytes).as_slice() != sha256 {
-            return Ok(ReadOutcome::Corrupted);
-        }
-        Ok(ReadOutcome::Intact(bytes))
+        Ok(ReadOutcome::checked(Bytes::from(bytes), sha256))
     }
 
     /// Flushes the given chunks of a version, as (index, size, SHA-256), and
