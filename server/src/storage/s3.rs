@@ -95,44 +95,52 @@ impl S3Chunks {
             ),
             Ok(Err(error)) => {
                 return Err(error).with_context(|| {
-                    format!("S3 bucket {bucket} at {endpoint} refused a listing; check the S3 settings and the key's permissions")
+                    format!("S3 bucket {bucket} at {endpoint} could not be checked; check the S3 settings and the key's permissions")
                 });
             }
         }
         Ok(store)
     }
 
-    /// Lists one key under `chunks/`; a missing bucket answers 404.
-    async fn bucket_exists(&self) -> object_store::Result<bool> {
-        match self
-            .store
-            .list_with_delimiter(Some(&Path::from("chunks")))
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(object_store::Error::NotFound { .. }) => Ok(false),
-            Err(error) => Err(error),
+    /// Sends HeadBucket; 404 means the bucket does not exist.
+    async fn bucket_exists(&self) -> anyhow::Result<bool> {
+        let status = self
+            .send_bucket_request(object_store::signer::Method::HEAD)
+            .await?;
+        match status {
+            status if status.is_success() => Ok(true),
+            reqwest::StatusCode::NOT_FOUND => Ok(false),
+            status => anyhow::bail!("HeadBucket answered {status}"),
         }
     }
 
-    /// Sends CreateBucket (`PUT /BUCKET/`), which `object_store` has no call
-    /// for, as a request presigned by the store's own signer.
+    /// Sends CreateBucket. 409 means another replica created it first.
     async fn create_bucket(&self) -> anyhow::Result<()> {
-        let url = self
-            .store
-            .signed_url(
-                object_store::signer::Method::PUT,
-                &Path::from(""),
-                Duration::from_secs(60),
-            )
+        let status = self
+            .send_bucket_request(object_store::signer::Method::PUT)
             .await?;
-        let response = reqwest::Client::new().put(url).send().await?;
-        let status = response.status();
-        // 409 BucketAlreadyOwnedByYou: another replica created it first.
         if !status.is_success() && status != reqwest::StatusCode::CONFLICT {
             anyhow::bail!("CreateBucket answered {status}");
         }
         Ok(())
+    }
+
+    /// Sends a request on the bucket itself (`/BUCKET/`), which
+    /// `object_store` has no call for, presigned by the store's own signer.
+    async fn send_bucket_request(
+        &self,
+        method: object_store::signer::Method,
+    ) -> anyhow::Result<reqwest::StatusCode> {
+        let url = self
+            .store
+            .signed_url(method.clone(), &Path::from(""), Duration::from_secs(60))
+            .await?;
+        let response = reqwest::Client::new()
+            .request(method, url)
+            .send()
+            .await
+            .map_err(|error| anyhow::anyhow!("{}", error.without_url()))?;
+        Ok(response.status())
     }
 
     fn chunk_key(version_id: Uuid, index: u32, sha256: &[u8]) -> Path {
