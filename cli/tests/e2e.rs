@@ -3,6 +3,11 @@
 //!
 //! The server binary must be built in the same target directory and profile
 //! as the test (`cargo build --workspace --bins`).
+//!
+//! With `GAUZIAN_TEST_CLI_DISTRIBUTED=1` and the distributed test variables
+//! of the server suite set (scripts/test.sh sets them), every server keeps
+//! its metadata in a fresh PostgreSQL database, its chunks in the S3 bucket
+//! and its revocations and limits in Redis.
 
 // The helpers below run only inside tests, where a failed step should panic
 // with its location; clippy treats only `#[test]` functions as tests.
@@ -28,14 +33,95 @@ struct Server {
     child: Child,
     url: String,
     data_dir: TempDir,
+    distributed: Option<Distributed>,
+}
+
+/// Backends of a server of the distributed run, kept across a restart.
+struct Distributed {
+    database: String,
+    env: Vec<(String, String)>,
+}
+
+fn test_var(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} must be set for the distributed run"))
+}
+
+/// Runs one statement on the PostgreSQL admin database with `psql`.
+fn psql(statement: &str) {
+    let output = Command::new("psql")
+        .arg(test_var("GAUZIAN_TEST_POSTGRES_URL"))
+        .args(["-q", "-v", "ON_ERROR_STOP=1", "-c", statement])
+        .output()
+        .expect("run psql");
+    assert!(
+        output.status.success(),
+        "psql failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+impl Distributed {
+    /// A fresh database and Redis key prefix, when the distributed run asks.
+    fn from_env() -> Option<Self> {
+        std::env::var_os("GAUZIAN_TEST_CLI_DISTRIBUTED")?;
+        let mut random = [0u8; 16];
+        rand::rng().fill_bytes(&mut random);
+        let suffix: String = random.iter().map(|byte| format!("{byte:02x}")).collect();
+        let database = format!("gauzian_cli_{suffix}");
+        psql(&format!("CREATE DATABASE {database}"));
+        let admin_url = test_var("GAUZIAN_TEST_POSTGRES_URL");
+        let base = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url.as_str(), |(base, _)| base);
+        let mut env = vec![
+            ("DATABASE_URL".to_owned(), format!("{base}/{database}")),
+            ("REDIS_URL".to_owned(), test_var("GAUZIAN_TEST_REDIS_URL")),
+            (
+                "REDIS_KEY_PREFIX".to_owned(),
+                format!("gauzian-cli-{suffix}"),
+            ),
+        ];
+        for name in ["ENDPOINT", "BUCKET", "REGION", "ACCESS_KEY", "SECRET_KEY"] {
+            env.push((
+                format!("S3_{name}"),
+                test_var(&format!("GAUZIAN_TEST_S3_{name}")),
+            ));
+        }
+        Some(Self { database, env })
+    }
+
+    fn var(&self, name: &str) -> &str {
+        &self.env.iter().find(|(key, _)| key == name).unwrap().1
+    }
+
+    fn bucket(&self) -> object_store::aws::AmazonS3 {
+        object_store::aws::AmazonS3Builder::new()
+            .with_endpoint(self.var("S3_ENDPOINT"))
+            .with_allow_http(true)
+            .with_bucket_name(self.var("S3_BUCKET"))
+            .with_region(self.var("S3_REGION"))
+            .with_access_key_id(self.var("S3_ACCESS_KEY"))
+            .with_secret_access_key(self.var("S3_SECRET_KEY"))
+            .with_virtual_hosted_style_request(false)
+            .build()
+            .unwrap()
+    }
+}
+
+fn block_on<T>(future: impl Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
 }
 
 impl Server {
     fn start() -> Self {
-        Self::start_on(0, tempfile::tempdir().unwrap())
+        Self::start_on(0, tempfile::tempdir().unwrap(), Distributed::from_env())
     }
 
-    fn start_on(port: u16, data_dir: TempDir) -> Self {
+    fn start_on(port: u16, data_dir: TempDir, distributed: Option<Distributed>) -> Self {
         let cli = Path::new(env!("CARGO_BIN_EXE_gauzian"));
         let binary = cli.with_file_name("gauzian-server");
         assert!(
@@ -43,13 +129,20 @@ impl Server {
             "{} is missing: run `cargo build --workspace --bins` (same profile and target directory as the tests) first",
             binary.display()
         );
-        let mut child = Command::new(&binary)
+        let mut command = Command::new(&binary);
+        command
             .arg("--port")
             .arg(port.to_string())
             .arg("--data-dir")
             .arg(data_dir.path())
             .env_remove("DATA_DIR")
             .env_remove("DATABASE_URL")
+            .env_remove("S3_BUCKET")
+            .env_remove("REDIS_URL");
+        if let Some(distributed) = &distributed {
+            command.envs(distributed.env.iter().map(|(key, value)| (key, value)));
+        }
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -81,11 +174,12 @@ impl Server {
             child,
             url,
             data_dir,
+            distributed,
         }
     }
 
-    /// Stops the server, runs `between`, and starts it again on the same port
-    /// and data directory.
+    /// Stops the server, runs `between`, and starts it again on the same port,
+    /// data directory and backends.
     fn restart_after(self, between: impl FnOnce()) -> Self {
         let port: u16 = self.url.rsplit(':').next().unwrap().parse().unwrap();
         let mut this = self;
@@ -93,25 +187,90 @@ impl Server {
         let _ = this.child.wait();
         between();
         let data_dir = std::mem::replace(&mut this.data_dir, tempfile::tempdir().unwrap());
+        let distributed = this.distributed.take();
         drop(this);
-        Self::start_on(port, data_dir)
+        Self::start_on(port, data_dir, distributed)
     }
 
-    /// Every regular file under the data directory.
-    fn stored_files(&self) -> Vec<PathBuf> {
+    /// Every stored chunk, as (where, size): a file under the data directory,
+    /// or an object key in the bucket.
+    fn stored_chunks(&self) -> Vec<(String, u64)> {
+        if let Some(distributed) = &self.distributed {
+            use futures::TryStreamExt as _;
+            use object_store::ObjectStore as _;
+            // Chunks of all the distributed run's servers share the bucket;
+            // this server's are those of the versions its database names.
+            let objects: Vec<object_store::ObjectMeta> = block_on(
+                distributed
+                    .bucket()
+                    .list(Some(&object_store::path::Path::from("chunks")))
+                    .try_collect(),
+            )
+            .unwrap();
+            let versions = self.version_ids();
+            return objects
+                .into_iter()
+                .filter(|meta| {
+                    versions
+                        .iter()
+                        .any(|id| meta.location.as_ref().contains(id))
+                })
+                .map(|meta| (meta.location.to_string(), meta.size))
+                .collect();
+        }
         let mut files = Vec::new();
-        let mut pending = vec![self.data_dir.path().to_owned()];
+        let mut pending = vec![self.data_dir.path().join("chunks")];
         while let Some(directory) = pending.pop() {
             for entry in std::fs::read_dir(&directory).unwrap() {
                 let path = entry.unwrap().path();
                 if path.is_dir() {
                     pending.push(path);
                 } else {
-                    files.push(path);
+                    let size = std::fs::metadata(&path).map_or(0, |info| info.len());
+                    files.push((path.to_string_lossy().into_owned(), size));
                 }
             }
         }
         files
+    }
+
+    /// Ids of the file versions in this server's PostgreSQL database.
+    fn version_ids(&self) -> Vec<String> {
+        let distributed = self.distributed.as_ref().unwrap();
+        let output = Command::new("psql")
+            .arg(distributed.var("DATABASE_URL"))
+            .args(["-q", "-t", "-A", "-c", "SELECT id FROM file_versions"])
+            .output()
+            .expect("run psql");
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Flips one bit of a stored chunk that `stored_chunks` named.
+    fn alter_chunk(&self, location: &str, offset: usize) {
+        if let Some(distributed) = &self.distributed {
+            use object_store::ObjectStoreExt as _;
+            let store = distributed.bucket();
+            let key = object_store::path::Path::from(location);
+            block_on(async {
+                let mut bytes = store
+                    .get(&key)
+                    .await
+                    .unwrap()
+                    .bytes()
+                    .await
+                    .unwrap()
+                    .to_vec();
+                bytes[offset] ^= 0x01;
+                store.put(&key, bytes.into()).await.unwrap();
+            });
+            return;
+        }
+        let mut sealed = std::fs::read(location).unwrap();
+        sealed[offset] ^= 0x01;
+        std::fs::write(location, &sealed).unwrap();
     }
 }
 
@@ -119,6 +278,12 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(distributed) = self.distributed.take() {
+            psql(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                distributed.database
+            ));
+        }
     }
 }
 
@@ -368,14 +533,12 @@ fn tampered_chunk_fails_without_output() {
 
     // The second chunk contains 4096 plaintext bytes plus 30 bytes of overhead
     // (version, flags, nonce, tag); no other stored file has that size.
-    let chunk = server
-        .stored_files()
+    let (chunk, _) = server
+        .stored_chunks()
         .into_iter()
-        .find(|path| std::fs::metadata(path).unwrap().len() == 4096 + 30)
-        .expect("no stored file has the size of the second chunk");
-    let mut sealed = std::fs::read(&chunk).unwrap();
-    sealed[100] ^= 0x01;
-    std::fs::write(&chunk, &sealed).unwrap();
+        .find(|(_, size)| *size == 4096 + 30)
+        .expect("no stored chunk has the size of the second chunk");
+    server.alter_chunk(&chunk, 100);
 
     let target = user.home.path().join("out");
     std::fs::create_dir(&target).unwrap();
@@ -497,9 +660,9 @@ fn interrupted_upload_resumes_after_restart() {
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     while !server
-        .stored_files()
+        .stored_chunks()
         .iter()
-        .any(|path| std::fs::metadata(path).is_ok_and(|info| info.len() == (5 * MIB + 30) as u64))
+        .any(|(_, size)| *size == (5 * MIB + 30) as u64)
     {
         assert!(Instant::now() < deadline, "no chunk was stored within 60 s");
         std::thread::sleep(Duration::from_millis(5));
