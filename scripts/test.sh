@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
-# Runs every check and test of the repository: formatting, lints, the wasm32
-# build of the crypto core, the shared test vectors, and all Rust test suites
-# on SQLite and, when it is reachable, PostgreSQL. Then the WebAssembly SDK's
-# tests in Node, headless Chromium and a Chromium worker, and the web app's
-# end-to-end tests (e2e/tests) in headless Chromium against a real server.
+# Runs every check and test of the repository: formatting, lints, the
+# deployment files, the wasm32 build of the crypto core, the shared test
+# vectors, and all Rust test suites on SQLite and, when they are reachable,
+# on PostgreSQL and on the distributed backends (PostgreSQL, a Garage S3
+# server and Redis, including two replicas and outages). Then the
+# WebAssembly SDK's tests in Node, headless Chromium and a Chromium worker,
+# and the web app's end-to-end tests (e2e/tests) in headless Chromium
+# against a real server.
 #
 # Installs what is missing: the wasm32 target, wasm-bindgen-cli (through
-# sdk-wasm/build.sh), Debian's chromium and chromium-driver, and the npm
-# packages of e2e/. Needs PostgreSQL on 127.0.0.1:5432 (trust auth, database
-# `test`) for the PostgreSQL suite; under CI=true a missing PostgreSQL is an
-# error, elsewhere a skip.
+# sdk-wasm/build.sh), Garage from crates.io (through scripts/s3-server.sh,
+# about 12 minutes on first use, then cached in ~/.cache/gauzian-tools),
+# the deployment validators from PyPI, Debian's chromium and chromium-driver,
+# and the npm packages of e2e/. Needs PostgreSQL on 127.0.0.1:5432 (trust
+# auth, database `test`) and Redis on 127.0.0.1:6379; under CI=true a
+# missing one is an error, elsewhere its suites are skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +32,9 @@ cargo fmt --all --check
 step "lints"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 cargo clippy -p gauzian-sdk-wasm --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+step "deployment files: Kubernetes, Compose and workflow schemas"
+scripts/check-deploy.sh
 
 step "crypto core builds for wasm32"
 cargo build -p gauzian-crypto --target wasm32-unknown-unknown
@@ -55,11 +63,37 @@ else
     echo "PostgreSQL is not reachable on 127.0.0.1:5432: the PostgreSQL suite will be skipped"
 fi
 
+step "Redis and a Garage S3 server for the distributed suites"
+redis_url="redis://127.0.0.1:6379/0"
+distributed=false
+if [ -n "${GAUZIAN_TEST_POSTGRES_URL:-}" ] && redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; then
+    s3_dir=$(mktemp -d "${TMPDIR:-/tmp}/gauzian-s3.XXXXXX")
+    s3_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    trap 'scripts/s3-server.sh stop "$s3_dir" >/dev/null 2>&1 || true; rm -rf "$s3_dir"' EXIT
+    scripts/s3-server.sh start "$s3_dir" "$s3_port"
+    while IFS='=' read -r name value; do
+        export "GAUZIAN_TEST_$name=$value"
+    done < "$s3_dir/env"
+    export GAUZIAN_TEST_REDIS_URL="${GAUZIAN_TEST_REDIS_URL:-$redis_url}"
+    distributed=true
+    echo "distributed suites enabled: PostgreSQL, Garage on 127.0.0.1:$s3_port, $GAUZIAN_TEST_REDIS_URL"
+elif [ "${CI:-}" = "true" ]; then
+    echo "the distributed suites need PostgreSQL and Redis on 127.0.0.1:6379, and CI must run them" >&2
+    exit 1
+else
+    echo "PostgreSQL or Redis is not reachable: the distributed suites will be skipped"
+fi
+
 step "build binaries for the end-to-end tests"
 cargo build --workspace --bins
 
 step "tests"
 cargo test --workspace --all-features
+
+if [ "$distributed" = true ]; then
+    step "CLI end-to-end suite on PostgreSQL, S3 and Redis"
+    GAUZIAN_TEST_CLI_DISTRIBUTED=1 cargo test -p gauzian-cli --test e2e
+fi
 
 step "browser tools"
 if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
