@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs every check and test of the repository: formatting, lints, the
 # deployment files, the wasm32 build of the crypto core, the shared test
-# vectors, and all Rust test suites on SQLite and, when they are reachable,
-# on PostgreSQL and on the distributed backends (PostgreSQL, a Garage S3
-# server and Redis, including two replicas and outages). Then the
+# vectors, and all Rust test suites on SQLite. When they are reachable, the
+# suites also run on PostgreSQL and on the distributed backends (PostgreSQL,
+# a Garage S3 server and Redis, with two replicas and outages). Then the
 # WebAssembly SDK's tests in Node, headless Chromium and a Chromium worker,
 # and the web app's end-to-end tests (e2e/tests) in headless Chromium
 # against a real server.

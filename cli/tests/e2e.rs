@@ -61,7 +61,8 @@ fn psql(statement: &str) {
 }
 
 impl Distributed {
-    /// A fresh database and Redis key prefix, when the distributed run asks.
+    /// Creates a fresh database and Redis key prefix for the distributed run,
+    /// or returns `None` outside it.
     fn from_env() -> Option<Self> {
         std::env::var_os("GAUZIAN_TEST_CLI_DISTRIBUTED")?;
         let mut random = [0u8; 16];
@@ -192,8 +193,8 @@ impl Server {
         Self::start_on(port, data_dir, distributed)
     }
 
-    /// Every stored chunk, as (where, size): a file under the data directory,
-    /// or an object key in the bucket.
+    /// Lists every stored chunk as (location, size): a file under the data
+    /// directory, or an object key in the bucket.
     fn stored_chunks(&self) -> Vec<(String, u64)> {
         if let Some(distributed) = &self.distributed {
             use futures::TryStreamExt as _;

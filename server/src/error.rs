@@ -81,7 +81,7 @@ pub enum ApiError {
     Unavailable {
         /// Stable error code.
         code: &'static str,
-        /// What is unavailable and what to do, without the cause's details.
+        /// Message naming the unavailable backend and the next step, without the cause.
         message: &'static str,
         /// The underlying error, logged but never sent.
         #[source]

@@ -22,7 +22,7 @@ async fn live() -> Json<Value> {
 }
 
 /// Succeeds when the database runs a query, the chunk store (directory or
-/// bucket) accepts a write and, when configured, Redis answers; otherwise 503
+/// bucket) accepts a write and, when configured, Redis responds; otherwise 503
 /// with the failing component named. `redis` is absent when not configured.
 #[utoipa::path(get, path = "/health/ready", tag = "operations", responses((status = 200, description = "Every configured backend is reachable"), (status = 503, description = "A backend is unavailable")))]
 async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
@@ -49,7 +49,7 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
         Some(redis) => Some(match redis.ping().await {
             Ok(()) => "ok",
             Err(error) => {
-                tracing::error!(%error, "readiness check: Redis did not answer");
+                tracing::error!(%error, "readiness check: Redis did not respond");
                 "unavailable"
             }
         }),

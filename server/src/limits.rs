@@ -43,7 +43,7 @@ impl RateLimiter {
     }
 
     /// Counts a request from `address`: `Ok(Err(wait))` when the address
-    /// must wait before sending again, `Err` when Redis does not answer.
+    /// must wait before sending again, `Err` when Redis does not respond.
     pub async fn check(&self, address: IpAddr) -> Result<Result<(), Duration>, ApiError> {
         if self.limit == 0 {
             return Ok(Ok(()));

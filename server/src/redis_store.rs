@@ -1,8 +1,8 @@
 //! State that replicas share through Redis when `REDIS_URL` is set: revoked
 //! session tokens and the per-IP request windows.
 //!
-//! Every call has a short timeout. A failing call is an error, never an
-//! answer: a token whose revocation cannot be checked is refused (503), and
+//! Every call has a short timeout, and a failed call is an error, never a
+//! default: a token whose revocation cannot be checked is rejected (503), and
 //! so is a login whose window cannot be counted. The server fails closed.
 
 use std::net::IpAddr;
@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::error::ApiError;
 
-/// Bound on connecting, and on each command's answer.
+/// Timeout of a connection attempt and of each command's response.
 const REDIS_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A connection to Redis, shared by the handlers; it reconnects by itself.
@@ -34,7 +34,7 @@ impl std::fmt::Debug for RedisStore {
 }
 
 impl RedisStore {
-    /// Connects to `url` and checks that Redis answers. Keys start with
+    /// Connects to `url` and checks that Redis responds. Keys start with
     /// `prefix` and a colon.
     pub async fn connect(url: &str, prefix: &str) -> anyhow::Result<Self> {
         // The URL may hold a password: errors name Redis, not the URL.
@@ -46,7 +46,7 @@ impl RedisStore {
             .set_max_delay(Duration::from_secs(1));
         let connection = ConnectionManager::new_with_config(client, config)
             .await
-            .context("failed to connect to Redis at REDIS_URL; check that it runs and answers")?;
+            .context("failed to connect to Redis at REDIS_URL; check that it is running")?;
         let store = Self {
             connection,
             prefix: prefix.to_owned(),
@@ -54,7 +54,7 @@ impl RedisStore {
         store
             .ping()
             .await
-            .context("Redis at REDIS_URL did not answer PING")?;
+            .context("Redis at REDIS_URL did not respond to PING")?;
         Ok(store)
     }
 
@@ -62,7 +62,7 @@ impl RedisStore {
         format!("{}:{kind}:{id}", self.prefix)
     }
 
-    /// Checks that Redis answers.
+    /// Checks that Redis responds.
     pub async fn ping(&self) -> redis::RedisResult<()> {
         self.connection.clone().ping().await.map(|_| ())
     }
@@ -83,7 +83,7 @@ impl RedisStore {
             .map_err(unavailable)
     }
 
-    /// Whether a logout revoked the token.
+    /// Returns whether a logout revoked the token.
     pub async fn is_revoked(&self, token_id: Uuid) -> Result<bool, ApiError> {
         self.connection
             .clone()

@@ -82,7 +82,7 @@ impl Server {
                 .await
                 .map_err(|_| {
                     anyhow::anyhow!(
-                        "Redis at REDIS_URL did not answer within {BACKEND_CHECK_TIMEOUT:?}"
+                        "Redis at REDIS_URL did not respond within {BACKEND_CHECK_TIMEOUT:?}"
                     )
                 })??,
             ),

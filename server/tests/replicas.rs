@@ -1,5 +1,5 @@
 //! Two replicas against one PostgreSQL, one S3 bucket and one Redis act as
-//! one server; and when the bucket or Redis stops, requests fail with 503,
+//! one server. When the bucket or Redis stops, requests fail with 503,
 //! nothing is reported stored that is not, and work resumes once it is back.
 //!
 //! Runs only with the distributed test variables set (scripts/test.sh sets
@@ -314,7 +314,7 @@ async fn wait_ready(server: &TestServer, want: StatusCode) -> Value {
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    panic!("/health/ready never answered {want}");
+    panic!("/health/ready did not return {want} within 20 s");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -343,7 +343,7 @@ async fn object_store_outage_mid_upload() {
 
     garage("stop", garage_dir.path(), None);
 
-    // Every request that needs the bucket says so with a 503 and a delay.
+    // Every request that needs the bucket gets a 503 with Retry-After.
     let response = put_chunk(&server, &erin, upload.version_id, 1, &chunks[1]).await;
     assert!(response.headers().contains_key("retry-after"));
     assert_error(
@@ -375,7 +375,7 @@ async fn object_store_outage_mid_upload() {
     garage("start", garage_dir.path(), Some(port));
     wait_ready(&server, StatusCode::OK).await;
 
-    // The upload resumes where the server's status says it stopped.
+    // The upload resumes from the chunks the server's status lists.
     for index in [1_u32, 2] {
         let response = put_chunk(
             &server,

@@ -41,7 +41,7 @@ impl ReadOutcome {
 }
 
 /// A chunk store operation failed: the disk or the object store is
-/// unreachable or refused it. Requests answer 503 and may be retried.
+/// unreachable or rejected it. Requests get 503 and may be retried.
 #[derive(Debug, thiserror::Error)]
 #[error("chunk store {operation} failed")]
 pub struct StoreError {
@@ -74,7 +74,7 @@ pub enum ChunkStore {
 impl ChunkStore {
     /// Opens the store the configuration names: the bucket when `S3_BUCKET`
     /// is set, otherwise `chunks/` under the data directory. Checks that the
-    /// bucket answers (creating it when allowed) within `timeout`.
+    /// bucket responds (creating it when allowed) within `timeout`.
     pub async fn open(config: &Config, timeout: Duration) -> anyhow::Result<Self> {
         match &config.s3_bucket {
             Some(bucket) => Ok(Self::S3(S3Chunks::open(config, bucket, timeout).await?)),

@@ -24,7 +24,7 @@ use uuid::Uuid;
 use super::{ReadOutcome, StoreError, StoreResult, chunk_name, sha256_of};
 use crate::config::Config;
 
-/// Longest time a request keeps retrying a failing store operation.
+/// Maximum time a request keeps retrying a failing store operation.
 const RETRY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Chunks checked at the same time when an upload is finalized.
 const HEAD_PARALLELISM: usize = 16;
@@ -36,7 +36,7 @@ pub struct S3Chunks {
 }
 
 impl S3Chunks {
-    /// Connects to the bucket and checks within `timeout` that it answers,
+    /// Connects to the bucket and checks within `timeout` that it responds,
     /// creating it when `S3_CREATE_BUCKET` allows and it does not exist.
     pub async fn open(config: &Config, bucket: &str, timeout: Duration) -> anyhow::Result<Self> {
         let (Some(access_key), Some(secret_key)) = (&config.s3_access_key, &config.s3_secret_key)
@@ -78,7 +78,7 @@ impl S3Chunks {
         let checked = tokio::time::timeout(timeout, store.bucket_exists()).await;
         match checked {
             Err(_) => anyhow::bail!(
-                "S3 bucket {bucket} at {endpoint} did not answer within {timeout:?}; check S3_ENDPOINT and that the store is running"
+                "S3 bucket {bucket} at {endpoint} did not respond within {timeout:?}; check S3_ENDPOINT and that the store is running"
             ),
             Ok(Ok(true)) => {}
             Ok(Ok(false)) if config.s3_create_bucket => {
@@ -110,7 +110,7 @@ impl S3Chunks {
         match status {
             status if status.is_success() => Ok(true),
             reqwest::StatusCode::NOT_FOUND => Ok(false),
-            status => anyhow::bail!("HeadBucket answered {status}"),
+            status => anyhow::bail!("HeadBucket returned {status}"),
         }
     }
 
@@ -120,7 +120,7 @@ impl S3Chunks {
             .send_bucket_request(object_store::signer::Method::PUT)
             .await?;
         if !status.is_success() && status != reqwest::StatusCode::CONFLICT {
-            anyhow::bail!("CreateBucket answered {status}");
+            anyhow::bail!("CreateBucket returned {status}");
         }
         Ok(())
     }

@@ -400,7 +400,7 @@ fn chunk_file(data_dir: &Path, version_id: Uuid, index: u32) -> PathBuf {
         .expect("chunk file")
 }
 
-/// The test bucket, opened as the server opens it.
+/// Opens the test bucket with the server's settings.
 pub fn bucket(config: &Config) -> object_store::aws::AmazonS3 {
     object_store::aws::AmazonS3Builder::new()
         .with_endpoint(config.s3_endpoint.clone().expect("endpoint"))
