@@ -7,7 +7,10 @@
 
 mod common;
 
-use common::{Backend, TestServer, TestUser, assert_error, b64, random_bytes};
+use common::{
+    Backend, TestServer, TestUser, assert_error, b64, chunk_path, random_bytes, start_body,
+    start_upload,
+};
 use gauzian_api::{FileManifest, MAX_CHUNK_BODY_SIZE, Node, NodeKind, NodePage, UploadStatus};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -45,38 +48,6 @@ async fn create_folder(server: &TestServer, user: &TestUser, parent: Uuid) -> No
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     response.json().await.unwrap()
-}
-
-fn start_body(parent: Uuid, chunk_sizes: &[u64]) -> serde_json::Value {
-    json!({
-        "file_id": Uuid::new_v4(),
-        "version_id": Uuid::new_v4(),
-        "parent_id": parent,
-        "wrapped_key": b64(&random_bytes(60)),
-        "encrypted_metadata": b64(&random_bytes(90)),
-        "chunk_sizes": chunk_sizes,
-    })
-}
-
-async fn start_upload(
-    server: &TestServer,
-    user: &TestUser,
-    parent: Uuid,
-    chunk_sizes: &[u64],
-) -> UploadStatus {
-    let response = server
-        .post_json(
-            "/api/uploads",
-            Some(&user.token),
-            &start_body(parent, chunk_sizes),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    response.json().await.unwrap()
-}
-
-fn chunk_path(version_id: Uuid, index: u32) -> String {
-    format!("/api/uploads/{version_id}/chunks/{index}")
 }
 
 async fn folder_create_and_fetch(backend: Backend) {

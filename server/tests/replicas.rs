@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{Backend, TestServer, TestUser, assert_error, b64, random_bytes};
+use common::{
+    Backend, TestServer, TestUser, assert_error, b64, chunk_path, random_bytes, start_upload,
+};
 use gauzian_api::{Node, Share, UploadStatus};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -35,29 +37,6 @@ async fn two_replicas(configure: impl Fn(&mut gauzian_server::Config)) -> (TestS
     (first, second)
 }
 
-fn start_body(parent: Uuid, chunk_sizes: &[u64]) -> Value {
-    json!({
-        "file_id": Uuid::new_v4(),
-        "version_id": Uuid::new_v4(),
-        "parent_id": parent,
-        "wrapped_key": b64(&random_bytes(60)),
-        "encrypted_metadata": b64(&random_bytes(90)),
-        "chunk_sizes": chunk_sizes,
-    })
-}
-
-async fn start_upload(server: &TestServer, user: &TestUser, sizes: &[u64]) -> UploadStatus {
-    let response = server
-        .post_json(
-            "/api/uploads",
-            Some(&user.token),
-            &start_body(user.root, sizes),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    response.json().await.unwrap()
-}
-
 async fn put_chunk(
     server: &TestServer,
     user: &TestUser,
@@ -66,11 +45,7 @@ async fn put_chunk(
     bytes: &[u8],
 ) -> reqwest::Response {
     server
-        .put_bytes(
-            &format!("/api/uploads/{version_id}/chunks/{index}"),
-            &user.token,
-            bytes.to_vec(),
-        )
+        .put_bytes(&chunk_path(version_id, index), &user.token, bytes.to_vec())
         .await
 }
 
@@ -137,7 +112,7 @@ async fn two_replicas_act_as_one() {
     // A file uploaded half through each replica downloads whole from either.
     let chunks = [random_bytes(4096), random_bytes(4096), random_bytes(100)];
     let sizes: Vec<u64> = chunks.iter().map(|chunk| chunk.len() as u64).collect();
-    let upload = start_upload(&a, &alice, &sizes).await;
+    let upload = start_upload(&a, &alice, alice.root, &sizes).await;
     for (index, chunk) in chunks.iter().enumerate() {
         let replica = if index % 2 == 0 { &a } else { &b };
         let response = put_chunk(replica, &alice, upload.version_id, index as u32, chunk).await;
@@ -337,7 +312,7 @@ async fn object_store_outage_mid_upload() {
     let erin = server.user("erin@example.com").await;
     let chunks = [random_bytes(5000), random_bytes(5000), random_bytes(7)];
     let sizes: Vec<u64> = chunks.iter().map(|chunk| chunk.len() as u64).collect();
-    let upload = start_upload(&server, &erin, &sizes).await;
+    let upload = start_upload(&server, &erin, erin.root, &sizes).await;
     let response = put_chunk(&server, &erin, upload.version_id, 0, &chunks[0]).await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
 

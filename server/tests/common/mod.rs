@@ -12,7 +12,9 @@
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
-use gauzian_api::{Bytes, KdfAlgorithm, KdfParams, LoginResponse, NewRootFolder, RegisterRequest};
+use gauzian_api::{
+    Bytes, KdfAlgorithm, KdfParams, LoginResponse, NewRootFolder, RegisterRequest, UploadStatus,
+};
 use gauzian_server::{Config, Server};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -398,6 +400,41 @@ fn chunk_file(data_dir: &Path, version_id: Uuid, index: u32) -> PathBuf {
                 .is_some_and(|name| name.starts_with(&format!("{index}-")))
         })
         .expect("chunk file")
+}
+
+/// Builds the body that starts an upload of chunks of `chunk_sizes`.
+pub fn start_body(parent: Uuid, chunk_sizes: &[u64]) -> serde_json::Value {
+    serde_json::json!({
+        "file_id": Uuid::new_v4(),
+        "version_id": Uuid::new_v4(),
+        "parent_id": parent,
+        "wrapped_key": b64(&random_bytes(60)),
+        "encrypted_metadata": b64(&random_bytes(90)),
+        "chunk_sizes": chunk_sizes,
+    })
+}
+
+/// Starts an upload and returns its status.
+pub async fn start_upload(
+    server: &TestServer,
+    user: &TestUser,
+    parent: Uuid,
+    chunk_sizes: &[u64],
+) -> UploadStatus {
+    let response = server
+        .post_json(
+            "/api/uploads",
+            Some(&user.token),
+            &start_body(parent, chunk_sizes),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    response.json().await.unwrap()
+}
+
+/// Path of one chunk of an upload.
+pub fn chunk_path(version_id: Uuid, index: u32) -> String {
+    format!("/api/uploads/{version_id}/chunks/{index}")
 }
 
 /// Opens the test bucket with the server's settings.
