@@ -433,3 +433,29 @@ async fn redis_outage_fails_closed() {
     let response = server.get("/api/account", Some(&frank.token)).await;
     assert_eq!(response.status(), StatusCode::OK, "back once Redis is");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logout_before_redis_stays_revoked() {
+    if !common::distributed_enabled("logout_before_redis_stays_revoked") {
+        return;
+    }
+    // A replica without Redis records the logout in the database.
+    let without_redis = TestServer::start_with(Backend::Distributed, |config| {
+        config.redis_url = None;
+    })
+    .await;
+    let grace = without_redis.user("grace@example.com").await;
+    let response = without_redis
+        .post_json("/api/auth/logout", Some(&grace.token), &json!({}))
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+
+    // A replica on the same database with Redis still rejects the token.
+    let shared = without_redis.config.clone();
+    let with_redis = TestServer::start_with(Backend::Distributed, |config| {
+        config.database_url.clone_from(&shared.database_url);
+    })
+    .await;
+    let response = with_redis.get("/api/account", Some(&grace.token)).await;
+    assert_error(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
+}

@@ -118,8 +118,7 @@ impl FromRequestParts<AppState> for Session {
         let claims = state.sessions.verify(token).ok_or(ApiError::Unauthorized)?;
 
         // One query checks that the account still exists, that the token was
-        // not revoked by a logout (unless Redis keeps revocations), and when
-        // the account's sessions start.
+        // not revoked by a logout, and when the account's sessions start.
         let row = sqlx::query(
             "SELECT sessions_valid_after, \
              (SELECT COUNT(*) FROM revoked_tokens WHERE token_id = $2) AS revoked \
@@ -130,10 +129,14 @@ impl FromRequestParts<AppState> for Session {
         .fetch_optional(state.db.pool())
         .await?
         .ok_or(ApiError::Unauthorized)?;
-        let revoked = match &state.redis {
-            Some(redis) => redis.is_revoked(claims.jti).await?,
-            None => row.try_get::<i64, _>("revoked")? > 0,
-        };
+        // The database list is still read with Redis, so that logouts from
+        // before Redis was configured stay in force.
+        let mut revoked = row.try_get::<i64, _>("revoked")? > 0;
+        if let Some(redis) = &state.redis
+            && !revoked
+        {
+            revoked = redis.is_revoked(claims.jti).await?;
+        }
         if revoked {
             return Err(ApiError::Unauthorized);
         }
