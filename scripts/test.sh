@@ -6,7 +6,7 @@
 # a Garage S3 server and Redis, with two replicas and outages). Then the
 # WebAssembly SDK's tests in Node, headless Chromium and a Chromium worker,
 # and the web app's end-to-end tests (e2e/tests) in headless Chromium
-# against a real server.
+# against a real server, on the embedded and the distributed backends.
 #
 # Installs what is missing: the wasm32 target, wasm-bindgen-cli (through
 # sdk-wasm/build.sh), Garage from crates.io (through scripts/s3-server.sh,
@@ -124,3 +124,8 @@ step "web app: end-to-end tests in Chromium against a real server"
 # The SDK step above built sdk-wasm/pkg, and the binaries step the server and CLI.
 web/build.sh --skip-sdk-build
 node --test e2e/tests/
+
+if [ "$distributed" = true ]; then
+    step "web app: end-to-end tests on PostgreSQL, S3 and Redis"
+    GAUZIAN_E2E_DISTRIBUTED=1 node --test e2e/tests/
+fi

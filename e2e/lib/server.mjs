@@ -6,8 +6,13 @@
 //                    (default: target/debug, as `cargo build --workspace --bins` leaves them)
 //   GAUZIAN_WEB_DIR  built web app (default: web/dist, as web/build.sh leaves it)
 //   CHROMIUM         Chromium executable (default: /usr/bin/chromium)
+//   GAUZIAN_E2E_DISTRIBUTED=1
+//                    runs each server on a fresh PostgreSQL database, the S3
+//                    bucket and Redis that the GAUZIAN_TEST_* variables of the
+//                    Rust suites name (scripts/test.sh sets them)
 
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -25,6 +30,43 @@ const STOP_TIMEOUT_MS = 5_000;
 
 /** Server log lines kept for failure reports. */
 const LOG_LINES_KEPT = 200;
+
+/** Reads a variable the distributed run needs, or throws naming it. */
+function testVar(name) {
+    const value = process.env[name];
+    if (!value) {
+        throw new Error(`${name} must be set when GAUZIAN_E2E_DISTRIBUTED is set`);
+    }
+    return value;
+}
+
+/** Runs one SQL statement on the PostgreSQL admin database with psql. */
+function psql(statement) {
+    const result = spawnSync("psql", [testVar("GAUZIAN_TEST_POSTGRES_URL"), "-q", "-v", "ON_ERROR_STOP=1", "-c", statement], { encoding: "utf8" });
+    if (result.status !== 0) {
+        throw new Error(`psql failed on "${statement}": ${result.stderr || result.error}`);
+    }
+}
+
+/**
+ * Creates a fresh database and Redis key prefix, and returns the server's
+ * environment for them and the test bucket, with the database name.
+ */
+function distributedBackends() {
+    const suffix = randomBytes(16).toString("hex");
+    const database = `gauzian_e2e_${suffix}`;
+    psql(`CREATE DATABASE ${database}`);
+    const adminUrl = testVar("GAUZIAN_TEST_POSTGRES_URL");
+    const env = {
+        DATABASE_URL: `${adminUrl.slice(0, adminUrl.lastIndexOf("/"))}/${database}`,
+        REDIS_URL: testVar("GAUZIAN_TEST_REDIS_URL"),
+        REDIS_KEY_PREFIX: `gauzian-e2e-${suffix}`,
+    };
+    for (const name of ["ENDPOINT", "BUCKET", "REGION", "ACCESS_KEY", "SECRET_KEY"]) {
+        env[`S3_${name}`] = testVar(`GAUZIAN_TEST_S3_${name}`);
+    }
+    return { database, env };
+}
 
 /** Returns the path of a workspace binary, or throws with the command that builds it. */
 export function binaryPath(name) {
@@ -57,16 +99,17 @@ export async function startServer(extraArgs = []) {
     // process dies without running its cleanup (a crash or SIGKILL).
     const command = existsSync("/usr/bin/setpriv") ? "/usr/bin/setpriv" : server;
     const commandArgs = command === server ? args : ["--pdeathsig", "SIGKILL", server, ...args];
+    const distributed = process.env.GAUZIAN_E2E_DISTRIBUTED ? distributedBackends() : null;
     const child = spawn(command, commandArgs, {
         stdio: ["ignore", "pipe", "pipe"],
-        env: { ...process.env, LOG_FORMAT: "human", RUST_LOG: process.env.RUST_LOG ?? "info" },
+        env: { ...process.env, ...distributed?.env, LOG_FORMAT: "human", RUST_LOG: process.env.RUST_LOG ?? "info" },
     });
     const killOnExit = () => child.kill("SIGKILL");
     process.on("exit", killOnExit);
 
     const lines = [];
     const exited = new Promise((resolveExit) => child.once("exit", (code, signal) => resolveExit({ code, signal })));
-    const url = await new Promise((resolveUrl, reject) => {
+    const listening = new Promise((resolveUrl, reject) => {
         const timer = setTimeout(() => {
             child.kill("SIGKILL");
             reject(new Error(`gauzian-server printed no address within ${START_TIMEOUT_MS} ms:\n${lines.join("\n")}`));
@@ -90,6 +133,15 @@ export async function startServer(extraArgs = []) {
             reject(new Error(`gauzian-server exited (code ${code}, signal ${signal}) before listening:\n${lines.join("\n")}`));
         });
     });
+    let url;
+    try {
+        url = await listening;
+    } catch (error) {
+        if (distributed) {
+            psql(`DROP DATABASE IF EXISTS ${distributed.database} WITH (FORCE)`);
+        }
+        throw error;
+    }
 
     return {
         url,
@@ -104,6 +156,9 @@ export async function startServer(extraArgs = []) {
                 clearTimeout(timer);
             }
             await rm(dataDir, { recursive: true, force: true });
+            if (distributed) {
+                psql(`DROP DATABASE IF EXISTS ${distributed.database} WITH (FORCE)`);
+            }
         },
     };
 }
