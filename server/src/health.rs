@@ -21,9 +21,9 @@ async fn live() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// Succeeds when the database runs a query, the chunk store (directory or
-/// bucket) accepts a write and, when configured, Redis responds; otherwise 503
-/// with the failing component named. `redis` is absent when not configured.
+/// Reports whether every configured backend works: the database runs a
+/// query, the chunk store accepts a write and Redis (when set) responds.
+/// Returns 503 naming the failing component; `redis` is absent when unset.
 #[utoipa::path(get, path = "/health/ready", tag = "operations", responses((status = 200, description = "Every configured backend is reachable"), (status = 503, description = "A backend is unavailable")))]
 async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let database = match sqlx::query("SELECT 1").execute(state.db.pool()).await {

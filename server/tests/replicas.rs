@@ -2,9 +2,9 @@
 //! one server. When the bucket or Redis stops, requests fail with 503,
 //! nothing is reported stored that is not, and work resumes once it is back.
 //!
-//! Runs only with the distributed test variables set (scripts/test.sh sets
-//! them); the fault tests start a Garage and a Redis of their own, so that
-//! stopping them does not disturb the other tests.
+//! Runs only when scripts/test.sh has set the distributed test variables.
+//! The fault tests start a Garage and a Redis of their own, so stopping them
+//! does not disturb the other tests.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
