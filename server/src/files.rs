@@ -17,7 +17,7 @@ use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiPath;
 use crate::state::AppState;
-use crate::storage::ReadOutcome;
+use crate::storage::{ChunkDigest, DigestAlgorithm, ReadOutcome};
 
 /// Download routes.
 pub fn router() -> Router<AppState> {
@@ -79,7 +79,7 @@ async fn chunk(
     access::load_node(&state, session.user_id, id).await?;
 
     let row = sqlx::query(
-        "SELECT c.sha256 FROM chunks c JOIN file_versions v ON v.id = c.version_id \
+        "SELECT c.digest, c.digest_algorithm FROM chunks c JOIN file_versions v ON v.id = c.version_id \
          WHERE v.id = $1 AND v.file_id = $2 AND v.state = 'final' AND c.chunk_index = $3",
     )
     .bind(version_id.to_string())
@@ -88,10 +88,18 @@ async fn chunk(
     .fetch_optional(state.db.pool())
     .await?
     .ok_or(ApiError::NotFound)?;
-    let sha256: Vec<u8> = row.try_get("sha256")?;
+    let algorithm: String = row.try_get("digest_algorithm")?;
+    let digest = ChunkDigest {
+        algorithm: DigestAlgorithm::parse(&algorithm).ok_or_else(|| {
+            ApiError::internal(anyhow::anyhow!(
+                "chunk {index} of version {version_id} has an unknown digest algorithm {algorithm:?}"
+            ))
+        })?,
+        bytes: row.try_get("digest")?,
+    };
 
     let read_started = Instant::now();
-    let outcome = state.chunks.read(version_id, index, &sha256).await?;
+    let outcome = state.chunks.read(version_id, index, &digest).await?;
     state
         .metrics
         .storage_operation("read", read_started.elapsed());

@@ -86,10 +86,11 @@ async fn load_upload(state: &AppState, user_id: Uuid, version_id: Uuid) -> ApiRe
     })
 }
 
-/// Lists the stored chunks of a version as (index, size) in index order.
+/// Lists the stored chunks of a version as (index, size, digest) in index
+/// order.
 async fn stored_chunks(state: &AppState, version_id: Uuid) -> ApiResult<Vec<(u32, u64, Vec<u8>)>> {
     let rows = sqlx::query(
-        "SELECT chunk_index, size, sha256 FROM chunks WHERE version_id = $1 ORDER BY chunk_index",
+        "SELECT chunk_index, size, digest FROM chunks WHERE version_id = $1 ORDER BY chunk_index",
     )
     .bind(version_id.to_string())
     .fetch_all(state.db.pool())
@@ -99,7 +100,7 @@ async fn stored_chunks(state: &AppState, version_id: Uuid) -> ApiResult<Vec<(u32
             Ok((
                 db::u32_column(row, "chunk_index")?,
                 db::u64_column(row, "size")?,
-                row.try_get("sha256")?,
+                row.try_get("digest")?,
             ))
         })
         .collect()
@@ -312,7 +313,7 @@ async fn put_chunk(
 
     let write_started = Instant::now();
     let size = body.len();
-    let sha256 = state.chunks.write(version_id, index, body).await?;
+    let digest = state.chunks.write(version_id, index, body).await?;
     state
         .metrics
         .storage_operation("write", write_started.elapsed());
@@ -325,25 +326,30 @@ async fn put_chunk(
             .await?;
     if locked.rows_affected() == 0 {
         drop(tx);
-        state.chunks.remove(version_id, index, &sha256).await?;
+        state
+            .chunks
+            .remove(version_id, index, &digest.bytes)
+            .await?;
         return Err(not_pending(version_id));
     }
     let previous: Option<Vec<u8>> =
-        sqlx::query("SELECT sha256 FROM chunks WHERE version_id = $1 AND chunk_index = $2")
+        sqlx::query("SELECT digest FROM chunks WHERE version_id = $1 AND chunk_index = $2")
             .bind(version_id.to_string())
             .bind(i64::from(index))
             .fetch_optional(&mut *tx)
             .await?
-            .map(|row| row.try_get("sha256"))
+            .map(|row| row.try_get("digest"))
             .transpose()?;
     sqlx::query(
-        "INSERT INTO chunks (version_id, chunk_index, size, sha256) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (version_id, chunk_index) DO UPDATE SET size = excluded.size, sha256 = excluded.sha256",
+        "INSERT INTO chunks (version_id, chunk_index, size, digest, digest_algorithm) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (version_id, chunk_index) DO UPDATE SET size = excluded.size, digest = excluded.digest, \
+         digest_algorithm = excluded.digest_algorithm",
     )
     .bind(version_id.to_string())
     .bind(i64::from(index))
     .bind(i64::try_from(size).map_err(ApiError::internal)?)
-    .bind(sha256.to_vec())
+    .bind(digest.bytes.clone())
+    .bind(digest.algorithm.as_str())
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -353,7 +359,7 @@ async fn put_chunk(
     // NOTE: three concurrent sends of one index with two different contents
     // can delete the file the final row names. A download then reports
     // chunk_corrupted rather than serving wrong bytes.
-    if let Some(previous) = previous.filter(|previous| previous.as_slice() != sha256) {
+    if let Some(previous) = previous.filter(|previous| *previous != digest.bytes) {
         state.chunks.remove(version_id, index, &previous).await?;
     }
     tracing::debug!(%version_id, index, size = size, "chunk stored");
@@ -390,13 +396,13 @@ async fn finalize(
     let flushed = stored_chunks(&state, version_id).await?;
     let lost = state.chunks.make_durable(version_id, &flushed).await?;
     if !lost.is_empty() {
-        for (index, _, sha256) in flushed.iter().filter(|(index, ..)| lost.contains(index)) {
+        for (index, _, digest) in flushed.iter().filter(|(index, ..)| lost.contains(index)) {
             sqlx::query(
-                "DELETE FROM chunks WHERE version_id = $1 AND chunk_index = $2 AND sha256 = $3",
+                "DELETE FROM chunks WHERE version_id = $1 AND chunk_index = $2 AND digest = $3",
             )
             .bind(version_id.to_string())
             .bind(i64::from(*index))
-            .bind(sha256.clone())
+            .bind(digest.clone())
             .execute(state.db.pool())
             .await?;
         }
@@ -424,7 +430,7 @@ async fn finalize(
         return Err(not_pending(version_id));
     }
 
-    let rows = sqlx::query("SELECT chunk_index, size, sha256 FROM chunks WHERE version_id = $1")
+    let rows = sqlx::query("SELECT chunk_index, size, digest FROM chunks WHERE version_id = $1")
         .bind(version_id.to_string())
         .fetch_all(&mut *tx)
         .await?;
@@ -432,7 +438,7 @@ async fn finalize(
     for row in &rows {
         let index = db::u32_column(row, "chunk_index")? as usize;
         if let Some(slot) = stored.get_mut(index) {
-            *slot = Some((db::u64_column(row, "size")?, row.try_get("sha256")?));
+            *slot = Some((db::u64_column(row, "size")?, row.try_get("digest")?));
         }
     }
     let missing: Vec<usize> = stored
@@ -459,9 +465,9 @@ async fn finalize(
     // A chunk re-sent while the others were flushed is in a file that was
     // not flushed: the client finalizes again.
     let replaced = stored.iter().enumerate().find(|(index, chunk)| {
-        !flushed.iter().any(|(flushed_index, _, sha256)| {
+        !flushed.iter().any(|(flushed_index, _, digest)| {
             *flushed_index as usize == *index
-                && chunk.as_ref().is_some_and(|(_, stored)| stored == sha256)
+                && chunk.as_ref().is_some_and(|(_, stored)| stored == digest)
         })
     });
     if let Some((index, _)) = replaced {

@@ -28,6 +28,7 @@ backend_tests!(
     uploads_of_others_are_not_found,
     start_upload_failures,
     corrupted_chunk_is_reported,
+    chunks_stored_with_sha256_are_still_checked,
     quota_rejects_large_upload,
     uploads_beyond_limit_get_503,
 );
@@ -821,6 +822,67 @@ async fn corrupted_chunk_is_reported(backend: Backend) {
                 .contains(&upload.version_id.to_string())
         );
     }
+}
+
+/// Chunks stored before the switch to BLAKE3 (migration 0006) have a
+/// SHA-256 digest and a name that contains it: they download, and a changed
+/// byte is still caught.
+async fn chunks_stored_with_sha256_are_still_checked(backend: Backend) {
+    use sha2::Digest as _;
+    let server = TestServer::start(backend).await;
+    let alice = server.user("alice@example.com").await;
+    let upload = start_upload(&server, &alice, alice.root, &[32]).await;
+    let sealed = random_bytes(32);
+    server
+        .put_bytes(
+            &chunk_path(upload.version_id, 0),
+            &alice.token,
+            sealed.clone(),
+        )
+        .await;
+    let response = server
+        .client
+        .post(server.url(&format!("/api/uploads/{}/finalize", upload.version_id)))
+        .bearer_auth(&alice.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let (digest, algorithm): (Vec<u8>, String) =
+        sqlx::query_as("SELECT digest, digest_algorithm FROM chunks WHERE version_id = $1")
+            .bind(upload.version_id.to_string())
+            .fetch_one(&mut server.database().await)
+            .await
+            .unwrap();
+    assert_eq!(algorithm, "blake3");
+    assert_eq!(digest, blake3::hash(&sealed).as_bytes().to_vec());
+
+    let sha256 = sha2::Sha256::digest(&sealed).to_vec();
+    server.rename_chunk(upload.version_id, 0, &sha256).await;
+    sqlx::query("UPDATE chunks SET digest = $1, digest_algorithm = 'sha256' WHERE version_id = $2")
+        .bind(sha256)
+        .bind(upload.version_id.to_string())
+        .execute(&mut server.database().await)
+        .await
+        .unwrap();
+
+    let chunk = format!(
+        "/api/files/{}/versions/{}/chunks/0",
+        upload.file_id, upload.version_id
+    );
+    let response = server.get(&chunk, Some(&alice.token)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.bytes().await.unwrap().to_vec(), sealed);
+
+    server.alter_chunk(upload.version_id, 0).await;
+    let response = server.get(&chunk, Some(&alice.token)).await;
+    assert_error(
+        response,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "chunk_corrupted",
+    )
+    .await;
 }
 
 async fn quota_rejects_large_upload(backend: Backend) {

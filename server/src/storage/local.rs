@@ -1,6 +1,6 @@
 //! Local backend: chunks as files under the data directory.
 //!
-//! Layout: `chunks/VERSION_ID/INDEX-SHA256HEX`. Writes go to `chunks/.tmp`
+//! Layout: `chunks/VERSION_ID/INDEX-DIGESTHEX`. Writes go to `chunks/.tmp`
 //! first and are renamed into place, so a crash never leaves a partial chunk
 //! under its final name.
 //!
@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use axum::body::Bytes;
 use uuid::Uuid;
 
-use super::{ReadOutcome, chunk_name, sha256_of};
+use super::{ChunkDigest, ReadOutcome, chunk_name};
 
 /// Directory of chunk files.
 #[derive(Debug, Clone)]
@@ -37,11 +37,11 @@ impl LocalChunks {
         self.root.join(version_id.to_string())
     }
 
-    fn chunk_path(&self, version_id: Uuid, index: u32, sha256: &[u8]) -> PathBuf {
-        self.version_dir(version_id).join(chunk_name(index, sha256))
+    fn chunk_path(&self, version_id: Uuid, index: u32, digest: &[u8]) -> PathBuf {
+        self.version_dir(version_id).join(chunk_name(index, digest))
     }
 
-    /// Writes a chunk and returns its SHA-256. The bytes are not yet flushed
+    /// Writes a chunk and returns its digest. The bytes are not yet flushed
     /// to disk: see [`make_durable`](Self::make_durable). Hashing and writing
     /// run on one blocking thread, so the request's buffer is written as is
     /// and no async worker is held for the hash.
@@ -50,23 +50,23 @@ impl LocalChunks {
         version_id: Uuid,
         index: u32,
         bytes: Bytes,
-    ) -> std::io::Result<[u8; 32]> {
+    ) -> std::io::Result<ChunkDigest> {
         let temp_path = self.root.join(".tmp").join(Uuid::new_v4().to_string());
         let version_dir = self.version_dir(version_id);
         let store = self.clone();
         tokio::task::spawn_blocking(move || {
-            let sha256 = sha256_of(&bytes);
+            let digest = ChunkDigest::of(&bytes);
             if let Err(error) = std::fs::write(&temp_path, &bytes) {
                 remove_quietly(&temp_path);
                 return Err(error);
             }
             std::fs::create_dir_all(&version_dir)?;
-            let final_path = store.chunk_path(version_id, index, &sha256);
+            let final_path = store.chunk_path(version_id, index, &digest.bytes);
             if let Err(error) = std::fs::rename(&temp_path, &final_path) {
                 remove_quietly(&temp_path);
                 return Err(error);
             }
-            Ok(sha256)
+            Ok(digest)
         })
         .await
         .map_err(std::io::Error::other)?
@@ -77,18 +77,21 @@ impl LocalChunks {
         &self,
         version_id: Uuid,
         index: u32,
-        sha256: &[u8],
+        digest: &ChunkDigest,
     ) -> std::io::Result<ReadOutcome> {
-        let path = self.chunk_path(version_id, index, sha256);
+        let path = self.chunk_path(version_id, index, &digest.bytes);
         let bytes = match tokio::fs::read(&path).await {
             Ok(bytes) => bytes,
             Err(error) if error.kind() == ErrorKind::NotFound => return Ok(ReadOutcome::Corrupted),
             Err(error) => return Err(error),
         };
-        Ok(ReadOutcome::checked(Bytes::from(bytes), sha256))
+        let digest = digest.clone();
+        tokio::task::spawn_blocking(move || ReadOutcome::checked(Bytes::from(bytes), &digest))
+            .await
+            .map_err(std::io::Error::other)
     }
 
-    /// Flushes the given chunks of a version, as (index, size, SHA-256), and
+    /// Flushes the given chunks of a version, as (index, size, digest), and
     /// the directories that name them, to disk. Returns the indices whose file
     /// is missing or has another size: lost in a crash before this call, so
     /// the client must send them again.
@@ -102,11 +105,11 @@ impl LocalChunks {
         let mut lost = Vec::new();
         loop {
             while running.len() < DURABLE_PARALLELISM {
-                let Some((index, size, sha256)) = pending.next() else {
+                let Some((index, size, digest)) = pending.next() else {
                     break;
                 };
                 let (index, size) = (*index, *size);
-                let path = self.chunk_path(version_id, index, sha256);
+                let path = self.chunk_path(version_id, index, digest);
                 running.spawn_blocking(move || sync_chunk(&path, size).map(|kept| (index, kept)));
             }
             let Some(done) = running.join_next().await else {
@@ -132,8 +135,8 @@ impl LocalChunks {
     }
 
     /// Deletes one chunk file; a missing file is not an error.
-    pub async fn remove(&self, version_id: Uuid, index: u32, sha256: &[u8]) -> std::io::Result<()> {
-        match tokio::fs::remove_file(self.chunk_path(version_id, index, sha256)).await {
+    pub async fn remove(&self, version_id: Uuid, index: u32, digest: &[u8]) -> std::io::Result<()> {
+        match tokio::fs::remove_file(self.chunk_path(version_id, index, digest)).await {
             Err(error) if error.kind() != ErrorKind::NotFound => Err(error),
             _ => Ok(()),
         }

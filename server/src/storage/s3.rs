@@ -1,4 +1,4 @@
-//! S3 backend: chunks as objects `chunks/VERSION_ID/INDEX-SHA256HEX` in one
+//! S3 backend: chunks as objects `chunks/VERSION_ID/INDEX-DIGESTHEX` in one
 //! bucket, through the `object_store` crate, with path-style addressing so
 //! that MinIO and Garage work as well as AWS.
 //!
@@ -21,7 +21,7 @@ use object_store::{
 };
 use uuid::Uuid;
 
-use super::{ReadOutcome, StoreError, StoreResult, chunk_name, sha256_of};
+use super::{ChunkDigest, ReadOutcome, StoreError, StoreResult, chunk_name};
 use crate::config::Config;
 
 /// Maximum time a request keeps retrying a failing store operation.
@@ -143,8 +143,8 @@ impl S3Chunks {
         Ok(response.status())
     }
 
-    fn chunk_key(version_id: Uuid, index: u32, sha256: &[u8]) -> Path {
-        Path::from(format!("chunks/{version_id}/{}", chunk_name(index, sha256)))
+    fn chunk_key(version_id: Uuid, index: u32, digest: &[u8]) -> Path {
+        Path::from(format!("chunks/{version_id}/{}", chunk_name(index, digest)))
     }
 
     pub(super) async fn write(
@@ -152,28 +152,28 @@ impl S3Chunks {
         version_id: Uuid,
         index: u32,
         bytes: Bytes,
-    ) -> StoreResult<[u8; 32]> {
+    ) -> StoreResult<ChunkDigest> {
         let to_hash = bytes.clone();
-        let sha256 = tokio::task::spawn_blocking(move || sha256_of(&to_hash))
+        let digest = tokio::task::spawn_blocking(move || ChunkDigest::of(&to_hash))
             .await
             .map_err(|error| StoreError::new("write", error))?;
         self.store
             .put(
-                &Self::chunk_key(version_id, index, &sha256),
+                &Self::chunk_key(version_id, index, &digest.bytes),
                 PutPayload::from_bytes(bytes),
             )
             .await
             .map_err(|error| StoreError::new("write", error))?;
-        Ok(sha256)
+        Ok(digest)
     }
 
     pub(super) async fn read(
         &self,
         version_id: Uuid,
         index: u32,
-        sha256: &[u8],
+        digest: &ChunkDigest,
     ) -> StoreResult<ReadOutcome> {
-        let key = Self::chunk_key(version_id, index, sha256);
+        let key = Self::chunk_key(version_id, index, &digest.bytes);
         let fetched = match self.store.get(&key).await {
             Ok(result) => result.bytes().await,
             Err(error) => Err(error),
@@ -183,7 +183,7 @@ impl S3Chunks {
             Err(object_store::Error::NotFound { .. }) => return Ok(ReadOutcome::Corrupted),
             Err(error) => return Err(StoreError::new("read", error)),
         };
-        let expected = sha256.to_vec();
+        let expected = digest.clone();
         tokio::task::spawn_blocking(move || ReadOutcome::checked(bytes, &expected))
             .await
             .map_err(|error| StoreError::new("read", error))
@@ -198,9 +198,9 @@ impl S3Chunks {
         // for every lifetime, as axum's handlers need.
         let checks: Vec<_> = chunks
             .iter()
-            .map(|(index, size, sha256)| {
+            .map(|(index, size, digest)| {
                 let (store, index, size) = (Arc::clone(&self.store), *index, *size);
-                let key = Self::chunk_key(version_id, index, sha256);
+                let key = Self::chunk_key(version_id, index, digest);
                 async move {
                     match store.head(&key).await {
                         Ok(meta) if meta.size == size => Ok(None),
@@ -223,11 +223,11 @@ impl S3Chunks {
         &self,
         version_id: Uuid,
         index: u32,
-        sha256: &[u8],
+        digest: &[u8],
     ) -> StoreResult<()> {
         match self
             .store
-            .delete(&Self::chunk_key(version_id, index, sha256))
+            .delete(&Self::chunk_key(version_id, index, digest))
             .await
         {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),

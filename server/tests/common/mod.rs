@@ -458,7 +458,7 @@ impl TestServer {
         object_store::path::Path::from(format!("chunks/{version_id}"))
     }
 
-    /// Names of the stored chunks of a version (`INDEX-SHA256HEX`).
+    /// Names of the stored chunks of a version (`INDEX-DIGESTHEX`).
     pub async fn stored_chunks(&self, version_id: Uuid) -> Vec<String> {
         use futures::TryStreamExt as _;
         use object_store::ObjectStore as _;
@@ -519,6 +519,47 @@ impl TestServer {
             .to_vec();
         bytes[5] ^= 1;
         store.put(&key, bytes.into()).await.unwrap();
+    }
+
+    /// Reads the bytes of a stored chunk.
+    pub async fn read_chunk(&self, version_id: Uuid, index: u32) -> Vec<u8> {
+        use object_store::ObjectStoreExt as _;
+        if self.config.s3_bucket.is_none() {
+            return std::fs::read(chunk_file(&self.data_dir, version_id, index)).unwrap();
+        }
+        let names = self.stored_chunks(version_id).await;
+        let key = self.chunk_key(&names, version_id, index);
+        let bytes = bucket(&self.config).get(&key).await.unwrap().bytes().await;
+        bytes.unwrap().to_vec()
+    }
+
+    /// Moves a stored chunk to the name `INDEX-DIGESTHEX`, as a server that
+    /// named it after another digest would have stored it.
+    pub async fn rename_chunk(&self, version_id: Uuid, index: u32, digest: &[u8]) {
+        use object_store::ObjectStoreExt as _;
+        let name = format!("{index}-{}", hex::encode(digest));
+        if self.config.s3_bucket.is_none() {
+            let from = chunk_file(&self.data_dir, version_id, index);
+            std::fs::rename(&from, from.with_file_name(name)).unwrap();
+            return;
+        }
+        let bytes = self.read_chunk(version_id, index).await;
+        let names = self.stored_chunks(version_id).await;
+        let old = self.chunk_key(&names, version_id, index);
+        let store = bucket(&self.config);
+        let new = Self::version_prefix(version_id).clone().join(name.as_str());
+        store.put(&new, bytes.into()).await.unwrap();
+        store.delete(&old).await.unwrap();
+    }
+
+    /// Opens a connection to the server's database, to put it in states
+    /// that only an older server version could have written.
+    pub async fn database(&self) -> sqlx::AnyConnection {
+        let url = match &self.config.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", self.data_dir.join("gauzian.db").display()),
+        };
+        sqlx::AnyConnection::connect(&url).await.unwrap()
     }
 
     /// Deletes a stored chunk.
