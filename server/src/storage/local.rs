@@ -4,17 +4,20 @@
 //! first and are renamed into place, so a crash never leaves a partial chunk
 //! under its final name.
 //!
-//! A chunk write returns once the bytes are in the page cache. Finalizing an
+//! A chunk write returns once the bytes are in the page cache, and starts a
+//! flush of the file in the background, off the request's path. Finalizing an
 //! upload calls [`LocalChunks::make_durable`], which flushes every chunk of
-//! the version and its directory before the file is reported stored. One
-//! flush per upload instead of one per chunk lets the kernel write back while
-//! chunks still arrive (see docs/benchmarks.md). This is why the local store
-//! is not `object_store`'s `LocalFileSystem`, which never calls `fsync`.
+//! the version and its directory before the file is reported stored; by then
+//! most chunks are already on disk, so finalize waits for the last few only
+//! (see docs/benchmarks.md). This is why the local store is not
+//! `object_store`'s `LocalFileSystem`, which never calls `fsync`.
 
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use axum::body::Bytes;
+use tokio::sync::Semaphore;
 use uuid::Uuid;
 
 use super::{ChunkDigest, ReadOutcome, chunk_name};
@@ -23,6 +26,8 @@ use super::{ChunkDigest, ReadOutcome, chunk_name};
 #[derive(Debug, Clone)]
 pub struct LocalChunks {
     root: PathBuf,
+    /// Bounds the background flushes started by [`write`](Self::write).
+    early_flushes: Arc<Semaphore>,
 }
 
 impl LocalChunks {
@@ -30,7 +35,10 @@ impl LocalChunks {
     pub async fn open(data_dir: &Path) -> std::io::Result<Self> {
         let root = data_dir.join("chunks");
         tokio::fs::create_dir_all(root.join(".tmp")).await?;
-        Ok(Self { root })
+        Ok(Self {
+            root,
+            early_flushes: Arc::new(Semaphore::new(EARLY_FLUSHES)),
+        })
     }
 
     fn version_dir(&self, version_id: Uuid) -> PathBuf {
@@ -54,7 +62,7 @@ impl LocalChunks {
         let temp_path = self.root.join(".tmp").join(Uuid::new_v4().to_string());
         let version_dir = self.version_dir(version_id);
         let store = self.clone();
-        tokio::task::spawn_blocking(move || {
+        let (digest, final_path) = tokio::task::spawn_blocking(move || {
             let digest = ChunkDigest::of(&bytes);
             if let Err(error) = std::fs::write(&temp_path, &bytes) {
                 remove_quietly(&temp_path);
@@ -66,10 +74,35 @@ impl LocalChunks {
                 remove_quietly(&temp_path);
                 return Err(error);
             }
-            Ok(digest)
+            Ok((digest, final_path))
         })
         .await
-        .map_err(std::io::Error::other)?
+        .map_err(std::io::Error::other)??;
+        self.flush_early(final_path);
+        Ok(digest)
+    }
+
+    /// Starts writing a chunk file back to disk without waiting, so that the
+    /// flush at finalize has little left to do. Skipped when
+    /// [`EARLY_FLUSHES`] are already running: finalize flushes every chunk
+    /// anyway. A failed flush deletes the file, because Linux may report a
+    /// write-back error to one `fsync` only; finalize then finds the chunk
+    /// missing and the client sends it again.
+    fn flush_early(&self, path: PathBuf) {
+        let Ok(permit) = Arc::clone(&self.early_flushes).try_acquire_owned() else {
+            return;
+        };
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let flushed = std::fs::File::open(&path).and_then(|file| file.sync_data());
+            match flushed {
+                Err(error) if error.kind() != ErrorKind::NotFound => {
+                    tracing::warn!(path = %path.display(), %error, "flushing a chunk failed; it will be requested again");
+                    remove_quietly(&path);
+                }
+                _ => {}
+            }
+        });
     }
 
     /// Reads a chunk and checks it against the digest recorded at upload.
@@ -163,6 +196,9 @@ impl LocalChunks {
 
 /// Chunk files flushed at the same time by [`ChunkStore::make_durable`].
 const DURABLE_PARALLELISM: usize = 8;
+
+/// Background flushes of newly written chunks running at the same time.
+const EARLY_FLUSHES: usize = 4;
 
 /// Flushes one chunk file; false when it is missing or has another size.
 fn sync_chunk(path: &Path, size: u64) -> std::io::Result<bool> {
