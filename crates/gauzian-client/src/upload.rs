@@ -415,23 +415,65 @@ fn record(
     }
 }
 
+/// Plaintext read per `read` call, and handed to the hashing thread.
+const BLOCK_LEN: usize = 1 << 20;
+
+/// Blocks in use at once: being read, sealed or hashed. Bounds the memory of
+/// the hashing thread's queue to this many blocks.
+const BLOCKS: usize = 4;
+
 /// Reads the local file, seals it chunk by chunk and hands the chunks not yet
 /// received to the sender; returns the plaintext's SHA-256. Checks the size
 /// and modification time against those at the start of the upload, after
 /// reading too, so a file that changed between or during rounds is not
 /// finalized from a mix of its versions.
+///
+/// The SHA-256 runs on a second thread: it costs several times what AES-GCM
+/// does, so hashing beside reading and sealing shortens an upload by about
+/// the time of the hash (docs/benchmarks.md).
 fn seal_file(
+    pending: &PendingUpload,
+    encryptor: ChunkEncryptor,
+    received: &HashSet<u32>,
+    sender: &mpsc::Sender<(u32, bytes::Bytes, u64)>,
+) -> Result<[u8; 32]> {
+    let (to_hash, hash_queue) = std::sync::mpsc::sync_channel::<(Vec<u8>, usize)>(BLOCKS);
+    let (hashed, free_blocks) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::scope(|scope| {
+        let hashing = scope.spawn(move || {
+            let mut hasher = Sha256::new();
+            for (block, count) in hash_queue {
+                hasher.update(&block[..count]);
+                // The reader may have stopped; the block is then dropped.
+                let _ = hashed.send(block);
+            }
+            <[u8; 32]>::from(hasher.finalize())
+        });
+        let sealed = read_and_seal(pending, encryptor, received, sender, &to_hash, &free_blocks);
+        drop(to_hash);
+        let digest = hashing
+            .join()
+            .map_err(|_| ClientError::Internal("the hashing thread panicked".to_owned()))?;
+        sealed.map(|()| digest)
+    })
+}
+
+/// The reading side of [`seal_file`]: every block read goes to `to_hash`
+/// after it is sealed, and comes back through `free_blocks`.
+fn read_and_seal(
     pending: &PendingUpload,
     mut encryptor: ChunkEncryptor,
     received: &HashSet<u32>,
     sender: &mpsc::Sender<(u32, bytes::Bytes, u64)>,
-) -> Result<[u8; 32]> {
+    to_hash: &std::sync::mpsc::SyncSender<(Vec<u8>, usize)>,
+    free_blocks: &std::sync::mpsc::Receiver<Vec<u8>>,
+) -> Result<()> {
     let path = &pending.local_path;
     let mut file = File::open(path).map_err(|error| ClientError::io(path, error))?;
-    let mut hasher = Sha256::new();
     let mut total = 0u64;
-    let mut block = vec![0u8; 1 << 20];
+    let mut allocated = 0usize;
     let mut next_index = 0u32;
+    let hashing_stopped = || ClientError::Internal("the hashing thread stopped".to_owned());
 
     // Returns false when the receiver is gone: the round failed elsewhere.
     let mut send = |sealed: Vec<u8>| -> Result<bool> {
@@ -447,22 +489,36 @@ fn seal_file(
     };
 
     loop {
-        let count = match file.read(&mut block) {
-            Ok(0) => break,
-            Ok(count) => count,
-            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(error) => return Err(ClientError::io(path, error)),
+        let mut block = match free_blocks.try_recv() {
+            Ok(block) => block,
+            Err(_) if allocated < BLOCKS => {
+                allocated += 1;
+                vec![0u8; BLOCK_LEN]
+            }
+            Err(_) => free_blocks.recv().map_err(|_| hashing_stopped())?,
         };
+        let count = loop {
+            match file.read(&mut block) {
+                Ok(count) => break count,
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(error) => return Err(ClientError::io(path, error)),
+            }
+        };
+        if count == 0 {
+            break;
+        }
         total += count as u64;
         if total > pending.size {
             return Err(ClientError::FileChanged { path: path.clone() });
         }
-        hasher.update(&block[..count]);
         let sealed = encryptor
             .push(&block[..count], &mut rand::rng())
             .map_err(|source| {
                 ClientError::crypto(format!("{}: sealing a chunk", path.display()), source)
             })?;
+        to_hash
+            .send((block, count))
+            .map_err(|_| hashing_stopped())?;
         for chunk in sealed {
             if !send(chunk)? {
                 return Err(ClientError::Internal(
@@ -482,5 +538,5 @@ fn seal_file(
         )
     })?;
     send(last)?;
-    Ok(hasher.finalize().into())
+    Ok(())
 }
