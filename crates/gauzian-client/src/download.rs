@@ -251,28 +251,71 @@ fn check_manifest(entry: &Entry, manifest: &FileManifest) -> Result<Metadata> {
 /// Opens the chunks in order and writes their plaintext to the temporary
 /// file. Returns the file, the plaintext SHA-256 and its size; on any error
 /// the temporary file is dropped, which deletes it.
+///
+/// Two helper threads keep the writer from waiting: one hashes each chunk's
+/// plaintext once it is written, and one flushes the file to disk every
+/// [`FLUSH_EVERY`] bytes, so the flush before the rename has little left to
+/// write (docs/benchmarks.md).
 fn write_chunks(
     remote_path: &str,
     mut temporary: NamedTempFile,
     mut decryptor: ChunkDecryptor,
     mut receiver: mpsc::Receiver<Vec<u8>>,
 ) -> Result<(NamedTempFile, [u8; 32], u64)> {
-    let mut hasher = Sha256::new();
-    let mut size = 0u64;
+    let temporary_path = temporary.path().to_owned();
+    let io_error = |error| ClientError::io(&temporary_path, error);
+    let flusher_file = temporary.as_file().try_clone().map_err(io_error)?;
+    let (to_hash, hash_queue) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
+    let (to_flush, flush_queue) = std::sync::mpsc::sync_channel::<()>(1);
     let failed = |source| ClientError::crypto(format!("{remote_path}: download failed"), source);
-    while let Some(sealed) = receiver.blocking_recv() {
-        let plaintext = decryptor.push_owned(sealed).map_err(failed)?;
-        hasher.update(&plaintext);
-        size += plaintext.len() as u64;
-        temporary
-            .write_all(&plaintext)
-            .map_err(|error| ClientError::io(temporary.path(), error))?;
-    }
-    decryptor.finish().map_err(failed)?;
+    std::thread::scope(|scope| {
+        let hashing = scope.spawn(move || {
+            let mut hasher = Sha256::new();
+            for plaintext in hash_queue {
+                hasher.update(&plaintext);
+            }
+            <[u8; 32]>::from(hasher.finalize())
+        });
+        // An early flush is only a head start: its errors surface again in
+        // the final `sync_all`, which the download depends on.
+        scope.spawn(move || {
+            for () in flush_queue {
+                let _ = flusher_file.sync_data();
+            }
+        });
 
-    temporary
-        .flush()
-        .and_then(|()| temporary.as_file().sync_all())
-        .map_err(|error| ClientError::io(temporary.path(), error))?;
-    Ok((temporary, hasher.finalize().into(), size))
+        let mut size = 0u64;
+        let mut unflushed = 0u64;
+        let written = (|| {
+            while let Some(sealed) = receiver.blocking_recv() {
+                let plaintext = decryptor.push_owned(sealed).map_err(failed)?;
+                temporary.write_all(&plaintext).map_err(io_error)?;
+                size += plaintext.len() as u64;
+                unflushed += plaintext.len() as u64;
+                if unflushed >= FLUSH_EVERY {
+                    // Skipped while a flush is still running.
+                    if to_flush.try_send(()).is_ok() {
+                        unflushed = 0;
+                    }
+                }
+                to_hash.send(plaintext).map_err(|_| {
+                    ClientError::Internal("the hashing thread stopped".to_owned())
+                })?;
+            }
+            decryptor.finish().map_err(failed)
+        })();
+        drop((to_hash, to_flush));
+        let digest = hashing
+            .join()
+            .map_err(|_| ClientError::Internal("the hashing thread panicked".to_owned()))?;
+        written?;
+        temporary
+            .flush()
+            .and_then(|()| temporary.as_file().sync_all())
+            .map_err(io_error)?;
+        Ok((temporary, digest, size))
+    })
 }
+
+/// Plaintext written between two background flushes of a download.
+const FLUSH_EVERY: u64 = 64 << 20;
