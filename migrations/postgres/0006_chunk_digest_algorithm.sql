@@ -4,3 +4,10 @@
 -- column, and are still checked with it.
 ALTER TABLE chunks RENAME COLUMN sha256 TO digest;
 ALTER TABLE chunks ADD COLUMN digest_algorithm TEXT NOT NULL DEFAULT 'sha256';
+
+-- Every chunk write gets an object of its own, named here, so that a write
+-- never removes bytes that another row points at. Chunks stored before
+-- were named INDEX-SHA256HEX.
+ALTER TABLE chunks ADD COLUMN object_name TEXT NOT NULL DEFAULT '';
+UPDATE chunks SET object_name = chunk_index::text || '-' || encode(digest, 'hex');
+ALTER TABLE chunks ALTER COLUMN object_name DROP DEFAULT;

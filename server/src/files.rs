@@ -79,7 +79,8 @@ async fn chunk(
     access::load_node(&state, session.user_id, id).await?;
 
     let row = sqlx::query(
-        "SELECT c.digest, c.digest_algorithm FROM chunks c JOIN file_versions v ON v.id = c.version_id \
+        "SELECT c.digest, c.digest_algorithm, c.object_name FROM chunks c \
+         JOIN file_versions v ON v.id = c.version_id \
          WHERE v.id = $1 AND v.file_id = $2 AND v.state = 'final' AND c.chunk_index = $3",
     )
     .bind(version_id.to_string())
@@ -99,7 +100,8 @@ async fn chunk(
     };
 
     let read_started = Instant::now();
-    let outcome = state.chunks.read(version_id, index, &digest).await?;
+    let name: String = row.try_get("object_name")?;
+    let outcome = state.chunks.read(version_id, &name, &digest).await?;
     state
         .metrics
         .storage_operation("read", read_started.elapsed());

@@ -86,11 +86,11 @@ async fn load_upload(state: &AppState, user_id: Uuid, version_id: Uuid) -> ApiRe
     })
 }
 
-/// Lists the stored chunks of a version as (index, size, digest) in index
-/// order.
-async fn stored_chunks(state: &AppState, version_id: Uuid) -> ApiResult<Vec<(u32, u64, Vec<u8>)>> {
+/// Lists the stored chunks of a version as (index, size, object name) in
+/// index order.
+async fn stored_chunks(state: &AppState, version_id: Uuid) -> ApiResult<Vec<(u32, u64, String)>> {
     let rows = sqlx::query(
-        "SELECT chunk_index, size, digest FROM chunks WHERE version_id = $1 ORDER BY chunk_index",
+        "SELECT chunk_index, size, object_name FROM chunks WHERE version_id = $1 ORDER BY chunk_index",
     )
     .bind(version_id.to_string())
     .fetch_all(state.db.pool())
@@ -100,7 +100,7 @@ async fn stored_chunks(state: &AppState, version_id: Uuid) -> ApiResult<Vec<(u32
             Ok((
                 db::u32_column(row, "chunk_index")?,
                 db::u64_column(row, "size")?,
-                row.try_get("digest")?,
+                row.try_get("object_name")?,
             ))
         })
         .collect()
@@ -313,7 +313,7 @@ async fn put_chunk(
 
     let write_started = Instant::now();
     let size = body.len();
-    let digest = state.chunks.write(version_id, index, body).await?;
+    let stored = state.chunks.write(version_id, index, body).await?;
     state
         .metrics
         .storage_operation("write", write_started.elapsed());
@@ -326,41 +326,42 @@ async fn put_chunk(
             .await?;
     if locked.rows_affected() == 0 {
         drop(tx);
-        state
-            .chunks
-            .remove(version_id, index, &digest.bytes)
-            .await?;
+        // The object is this write's own: no row names it.
+        state.chunks.remove(version_id, &stored.name).await?;
         return Err(not_pending(version_id));
     }
-    let previous: Option<Vec<u8>> =
-        sqlx::query("SELECT digest FROM chunks WHERE version_id = $1 AND chunk_index = $2")
+    let previous: Option<String> =
+        sqlx::query("SELECT object_name FROM chunks WHERE version_id = $1 AND chunk_index = $2")
             .bind(version_id.to_string())
             .bind(i64::from(index))
             .fetch_optional(&mut *tx)
             .await?
-            .map(|row| row.try_get("digest"))
+            .map(|row| row.try_get("object_name"))
             .transpose()?;
     sqlx::query(
-        "INSERT INTO chunks (version_id, chunk_index, size, digest, digest_algorithm) VALUES ($1, $2, $3, $4, $5) \
+        "INSERT INTO chunks (version_id, chunk_index, size, digest, digest_algorithm, object_name) \
+         VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (version_id, chunk_index) DO UPDATE SET size = excluded.size, digest = excluded.digest, \
-         digest_algorithm = excluded.digest_algorithm",
+         digest_algorithm = excluded.digest_algorithm, object_name = excluded.object_name",
     )
     .bind(version_id.to_string())
     .bind(i64::from(index))
     .bind(i64::try_from(size).map_err(ApiError::internal)?)
-    .bind(digest.bytes.clone())
-    .bind(digest.algorithm.as_str())
+    .bind(stored.digest.bytes.clone())
+    .bind(stored.digest.algorithm.as_str())
+    .bind(stored.name.clone())
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
 
-    // A re-sent chunk with other bytes (re-encrypted with a fresh nonce)
-    // replaces the earlier one, whose file is now unreferenced.
-    // NOTE: three concurrent sends of one index with two different contents
-    // can delete the file the final row names. A download then reports
-    // chunk_corrupted rather than serving wrong bytes.
-    if let Some(previous) = previous.filter(|previous| *previous != digest.bytes) {
-        state.chunks.remove(version_id, index, &previous).await?;
+    // A re-sent chunk replaces the earlier one, whose object no row names
+    // any more: every write has its own object, so removing it cannot touch
+    // the bytes of a concurrent or later send of the same index. A failed
+    // removal leaves an orphan object but loses nothing.
+    if let Some(previous) = previous
+        && let Err(error) = state.chunks.remove(version_id, &previous).await
+    {
+        tracing::warn!(%version_id, index, error = %error, "removing a replaced chunk failed; its object is left behind");
     }
     tracing::debug!(%version_id, index, size = size, "chunk stored");
     state.metrics.chunk_uploaded(size, started);
@@ -396,13 +397,13 @@ async fn finalize(
     let flushed = stored_chunks(&state, version_id).await?;
     let lost = state.chunks.make_durable(version_id, &flushed).await?;
     if !lost.is_empty() {
-        for (index, _, digest) in flushed.iter().filter(|(index, ..)| lost.contains(index)) {
+        for (index, _, name) in flushed.iter().filter(|(index, ..)| lost.contains(index)) {
             sqlx::query(
-                "DELETE FROM chunks WHERE version_id = $1 AND chunk_index = $2 AND digest = $3",
+                "DELETE FROM chunks WHERE version_id = $1 AND chunk_index = $2 AND object_name = $3",
             )
             .bind(version_id.to_string())
             .bind(i64::from(*index))
-            .bind(digest.clone())
+            .bind(name.clone())
             .execute(state.db.pool())
             .await?;
         }
@@ -430,15 +431,16 @@ async fn finalize(
         return Err(not_pending(version_id));
     }
 
-    let rows = sqlx::query("SELECT chunk_index, size, digest FROM chunks WHERE version_id = $1")
-        .bind(version_id.to_string())
-        .fetch_all(&mut *tx)
-        .await?;
-    let mut stored: Vec<Option<(u64, Vec<u8>)>> = vec![None; upload.chunk_sizes.len()];
+    let rows =
+        sqlx::query("SELECT chunk_index, size, object_name FROM chunks WHERE version_id = $1")
+            .bind(version_id.to_string())
+            .fetch_all(&mut *tx)
+            .await?;
+    let mut stored: Vec<Option<(u64, String)>> = vec![None; upload.chunk_sizes.len()];
     for row in &rows {
         let index = db::u32_column(row, "chunk_index")? as usize;
         if let Some(slot) = stored.get_mut(index) {
-            *slot = Some((db::u64_column(row, "size")?, row.try_get("digest")?));
+            *slot = Some((db::u64_column(row, "size")?, row.try_get("object_name")?));
         }
     }
     let missing: Vec<usize> = stored
@@ -465,9 +467,9 @@ async fn finalize(
     // A chunk re-sent while the others were flushed is in a file that was
     // not flushed: the client finalizes again.
     let replaced = stored.iter().enumerate().find(|(index, chunk)| {
-        !flushed.iter().any(|(flushed_index, _, digest)| {
+        !flushed.iter().any(|(flushed_index, _, name)| {
             *flushed_index as usize == *index
-                && chunk.as_ref().is_some_and(|(_, stored)| stored == digest)
+                && chunk.as_ref().is_some_and(|(_, stored)| stored == name)
         })
     });
     if let Some((index, _)) = replaced {

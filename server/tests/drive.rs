@@ -29,6 +29,7 @@ backend_tests!(
     start_upload_failures,
     corrupted_chunk_is_reported,
     chunks_stored_with_sha256_are_still_checked,
+    concurrent_resends_keep_the_recorded_chunk,
     quota_rejects_large_upload,
     uploads_beyond_limit_get_503,
 );
@@ -824,9 +825,8 @@ async fn corrupted_chunk_is_reported(backend: Backend) {
     }
 }
 
-/// Chunks stored before the switch to BLAKE3 (migration 0006) have a
-/// SHA-256 digest and a name that contains it: they download, and a changed
-/// byte is still caught.
+/// Chunks stored before migration 0006 have a SHA-256 digest and are named
+/// `INDEX-SHA256HEX`: they download, and a changed byte is still caught.
 async fn chunks_stored_with_sha256_are_still_checked(backend: Backend) {
     use sha2::Digest as _;
     let server = TestServer::start(backend).await;
@@ -859,13 +859,18 @@ async fn chunks_stored_with_sha256_are_still_checked(backend: Backend) {
     assert_eq!(digest, blake3::hash(&sealed).as_bytes().to_vec());
 
     let sha256 = sha2::Sha256::digest(&sealed).to_vec();
-    server.rename_chunk(upload.version_id, 0, &sha256).await;
-    sqlx::query("UPDATE chunks SET digest = $1, digest_algorithm = 'sha256' WHERE version_id = $2")
-        .bind(sha256)
-        .bind(upload.version_id.to_string())
-        .execute(&mut server.database().await)
-        .await
-        .unwrap();
+    let name = format!("0-{}", hex::encode(&sha256));
+    server.rename_chunk(upload.version_id, 0, &name).await;
+    sqlx::query(
+        "UPDATE chunks SET digest = $1, digest_algorithm = 'sha256', object_name = $2 \
+         WHERE version_id = $3",
+    )
+    .bind(sha256)
+    .bind(name)
+    .bind(upload.version_id.to_string())
+    .execute(&mut server.database().await)
+    .await
+    .unwrap();
 
     let chunk = format!(
         "/api/files/{}/versions/{}/chunks/0",
@@ -883,6 +888,48 @@ async fn chunks_stored_with_sha256_are_still_checked(backend: Backend) {
         "chunk_corrupted",
     )
     .await;
+}
+
+/// Sends of one chunk that race, some with the same bytes and some with
+/// other bytes (a client that re-encrypted it), leave exactly one stored
+/// object, the one the database names, and it downloads. When same bytes
+/// meant the same object name, a send could delete the object that a later
+/// send of the same bytes had just recorded.
+async fn concurrent_resends_keep_the_recorded_chunk(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let alice = server.user("alice@example.com").await;
+    let upload = start_upload(&server, &alice, alice.root, &[32]).await;
+    let path = chunk_path(upload.version_id, 0);
+    let (first, second) = (random_bytes(32), random_bytes(32));
+    for _ in 0..6 {
+        let sends = [&first, &second, &first, &second, &first, &first]
+            .map(|bytes| server.put_bytes(&path, &alice.token, bytes.clone()));
+        for response in futures::future::join_all(sends).await {
+            assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        }
+    }
+    let response = server
+        .client
+        .post(server.url(&format!("/api/uploads/{}/finalize", upload.version_id)))
+        .bearer_auth(&alice.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+
+    assert_eq!(server.stored_chunks(upload.version_id).await.len(), 1);
+    let response = server
+        .get(
+            &format!(
+                "/api/files/{}/versions/{}/chunks/0",
+                upload.file_id, upload.version_id
+            ),
+            Some(&alice.token),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let served = response.bytes().await.unwrap().to_vec();
+    assert!(served == first || served == second);
 }
 
 async fn quota_rejects_large_upload(backend: Backend) {

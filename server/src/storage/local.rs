@@ -1,6 +1,6 @@
 //! Local backend: chunks as files under the data directory.
 //!
-//! Layout: `chunks/VERSION_ID/INDEX-DIGESTHEX`. Writes go to `chunks/.tmp`
+//! Layout: `chunks/VERSION_ID/NAME` (see the parent module for names). Writes go to `chunks/.tmp`
 //! first and are renamed into place, so a crash never leaves a partial chunk
 //! under its final name.
 //!
@@ -20,7 +20,7 @@ use axum::body::Bytes;
 use tokio::sync::Semaphore;
 use uuid::Uuid;
 
-use super::{ChunkDigest, ReadOutcome, chunk_name};
+use super::{ChunkDigest, ReadOutcome, StoredChunk, new_chunk_name};
 
 /// Directory of chunk files.
 #[derive(Debug, Clone)]
@@ -45,11 +45,11 @@ impl LocalChunks {
         self.root.join(version_id.to_string())
     }
 
-    fn chunk_path(&self, version_id: Uuid, index: u32, digest: &[u8]) -> PathBuf {
-        self.version_dir(version_id).join(chunk_name(index, digest))
+    fn chunk_path(&self, version_id: Uuid, name: &str) -> PathBuf {
+        self.version_dir(version_id).join(name)
     }
 
-    /// Writes a chunk and returns its digest. The bytes are not yet flushed
+    /// Writes a chunk under a new name and returns the name and digest. The bytes are not yet flushed
     /// to disk: see [`make_durable`](Self::make_durable). Hashing and writing
     /// run on one blocking thread, so the request's buffer is written as is
     /// and no async worker is held for the hash.
@@ -58,28 +58,29 @@ impl LocalChunks {
         version_id: Uuid,
         index: u32,
         bytes: Bytes,
-    ) -> std::io::Result<ChunkDigest> {
+    ) -> std::io::Result<StoredChunk> {
         let temp_path = self.root.join(".tmp").join(Uuid::new_v4().to_string());
         let version_dir = self.version_dir(version_id);
-        let store = self.clone();
-        let (digest, final_path) = tokio::task::spawn_blocking(move || {
+        let name = new_chunk_name(index);
+        let final_path = self.chunk_path(version_id, &name);
+        let flushed_path = final_path.clone();
+        let digest = tokio::task::spawn_blocking(move || {
             let digest = ChunkDigest::of(&bytes);
             if let Err(error) = std::fs::write(&temp_path, &bytes) {
                 remove_quietly(&temp_path);
                 return Err(error);
             }
             std::fs::create_dir_all(&version_dir)?;
-            let final_path = store.chunk_path(version_id, index, &digest.bytes);
             if let Err(error) = std::fs::rename(&temp_path, &final_path) {
                 remove_quietly(&temp_path);
                 return Err(error);
             }
-            Ok((digest, final_path))
+            Ok(digest)
         })
         .await
         .map_err(std::io::Error::other)??;
-        self.flush_early(final_path);
-        Ok(digest)
+        self.flush_early(flushed_path);
+        Ok(StoredChunk { name, digest })
     }
 
     /// Starts writing a chunk file back to disk without waiting, so that the
@@ -109,10 +110,10 @@ impl LocalChunks {
     pub async fn read(
         &self,
         version_id: Uuid,
-        index: u32,
+        name: &str,
         digest: &ChunkDigest,
     ) -> std::io::Result<ReadOutcome> {
-        let path = self.chunk_path(version_id, index, &digest.bytes);
+        let path = self.chunk_path(version_id, name);
         let bytes = match tokio::fs::read(&path).await {
             Ok(bytes) => bytes,
             Err(error) if error.kind() == ErrorKind::NotFound => return Ok(ReadOutcome::Corrupted),
@@ -124,25 +125,25 @@ impl LocalChunks {
             .map_err(std::io::Error::other)
     }
 
-    /// Flushes the given chunks of a version, as (index, size, digest), and
+    /// Flushes the given chunks of a version, as (index, size, name), and
     /// the directories that name them, to disk. Returns the indices whose file
     /// is missing or has another size: lost in a crash before this call, so
     /// the client must send them again.
     pub async fn make_durable(
         &self,
         version_id: Uuid,
-        chunks: &[(u32, u64, Vec<u8>)],
+        chunks: &[(u32, u64, String)],
     ) -> std::io::Result<Vec<u32>> {
         let mut pending = chunks.iter();
         let mut running = tokio::task::JoinSet::new();
         let mut lost = Vec::new();
         loop {
             while running.len() < DURABLE_PARALLELISM {
-                let Some((index, size, digest)) = pending.next() else {
+                let Some((index, size, name)) = pending.next() else {
                     break;
                 };
                 let (index, size) = (*index, *size);
-                let path = self.chunk_path(version_id, index, digest);
+                let path = self.chunk_path(version_id, name);
                 running.spawn_blocking(move || sync_chunk(&path, size).map(|kept| (index, kept)));
             }
             let Some(done) = running.join_next().await else {
@@ -168,8 +169,8 @@ impl LocalChunks {
     }
 
     /// Deletes one chunk file; a missing file is not an error.
-    pub async fn remove(&self, version_id: Uuid, index: u32, digest: &[u8]) -> std::io::Result<()> {
-        match tokio::fs::remove_file(self.chunk_path(version_id, index, digest)).await {
+    pub async fn remove(&self, version_id: Uuid, name: &str) -> std::io::Result<()> {
+        match tokio::fs::remove_file(self.chunk_path(version_id, name)).await {
             Err(error) if error.kind() != ErrorKind::NotFound => Err(error),
             _ => Ok(()),
         }

@@ -1,11 +1,14 @@
 //! Chunk store: where the encrypted chunks live, on local disk by default or
 //! in an S3-compatible bucket when one is configured.
 //!
-//! Both backends name a chunk `VERSION_ID/INDEX-DIGESTHEX`. Naming a chunk
-//! after its digest means a re-sent chunk with other bytes (a client that
-//! re-encrypted it with a fresh nonce) gets a new name and never overwrites
-//! the bytes a database row points at. Every read is checked against the
-//! digest recorded at upload, whatever the backend.
+//! Both backends keep a chunk under `VERSION_ID/NAME`, where every write gets
+//! a new name, `INDEX-RANDOM`, recorded in the chunk's database row. A write
+//! therefore never overwrites or deletes bytes that another row points at,
+//! whatever the order in which concurrent or late re-sends of one chunk
+//! arrive: the write that loses only ever removes its own object. Chunks
+//! stored before migration 0006 keep their earlier name, `INDEX-SHA256HEX`.
+//! Every read is checked against the digest recorded at upload, whatever the
+//! backend.
 //!
 //! The digest is BLAKE3, which runs about four times faster than SHA-256 on
 //! the machines measured in docs/benchmarks.md; hashing every received chunk
@@ -86,7 +89,7 @@ impl DigestAlgorithm {
 pub struct ChunkDigest {
     /// Hash function that produced `bytes`.
     pub algorithm: DigestAlgorithm,
-    /// The digest; the chunk's name contains it in hex.
+    /// The digest.
     pub bytes: Vec<u8>,
 }
 
@@ -99,6 +102,15 @@ impl ChunkDigest {
             bytes: algorithm.digest(bytes).to_vec(),
         }
     }
+}
+
+/// A chunk just written: where it is and what it hashes to.
+#[derive(Debug, Clone)]
+pub struct StoredChunk {
+    /// Object name inside the version, unique to this write.
+    pub name: String,
+    /// Digest of the bytes written.
+    pub digest: ChunkDigest,
 }
 
 /// A chunk store operation failed: the disk or the object store is
@@ -159,14 +171,15 @@ impl ChunkStore {
         }
     }
 
-    /// Stores a chunk and returns its digest. On local disk the bytes are
-    /// not flushed until [`make_durable`](Self::make_durable).
+    /// Stores a chunk under a new name and returns the name and digest. On
+    /// local disk the bytes are not flushed until
+    /// [`make_durable`](Self::make_durable).
     pub async fn write(
         &self,
         version_id: Uuid,
         index: u32,
         bytes: Bytes,
-    ) -> StoreResult<ChunkDigest> {
+    ) -> StoreResult<StoredChunk> {
         match self {
             Self::Local(local) => local
                 .write(version_id, index, bytes)
@@ -180,25 +193,25 @@ impl ChunkStore {
     pub async fn read(
         &self,
         version_id: Uuid,
-        index: u32,
+        name: &str,
         digest: &ChunkDigest,
     ) -> StoreResult<ReadOutcome> {
         match self {
             Self::Local(local) => local
-                .read(version_id, index, digest)
+                .read(version_id, name, digest)
                 .await
                 .map_err(|error| StoreError::new("read", error)),
-            Self::S3(s3) => s3.read(version_id, index, digest).await,
+            Self::S3(s3) => s3.read(version_id, name, digest).await,
         }
     }
 
-    /// Makes the given chunks of a version, as (index, size, digest),
+    /// Makes the given chunks of a version, as (index, size, name),
     /// durable. Returns the indices that are missing or have another size:
     /// the client must send them again.
     pub async fn make_durable(
         &self,
         version_id: Uuid,
-        chunks: &[(u32, u64, Vec<u8>)],
+        chunks: &[(u32, u64, String)],
     ) -> StoreResult<Vec<u32>> {
         match self {
             Self::Local(local) => local
@@ -210,13 +223,13 @@ impl ChunkStore {
     }
 
     /// Deletes one chunk; a missing chunk is not an error.
-    pub async fn remove(&self, version_id: Uuid, index: u32, digest: &[u8]) -> StoreResult<()> {
+    pub async fn remove(&self, version_id: Uuid, name: &str) -> StoreResult<()> {
         match self {
             Self::Local(local) => local
-                .remove(version_id, index, digest)
+                .remove(version_id, name)
                 .await
                 .map_err(|error| StoreError::new("delete", error)),
-            Self::S3(s3) => s3.remove(version_id, index, digest).await,
+            Self::S3(s3) => s3.remove(version_id, name).await,
         }
     }
 
@@ -244,6 +257,7 @@ impl ChunkStore {
 }
 
 /// Name of a chunk inside its version's directory or prefix.
-fn chunk_name(index: u32, digest: &[u8]) -> String {
-    format!("{index}-{}", hex::encode(digest))
+/// A new name for a write of chunk `index`.
+fn new_chunk_name(index: u32) -> String {
+    format!("{index}-{}", Uuid::new_v4().simple())
 }

@@ -1,4 +1,4 @@
-//! S3 backend: chunks as objects `chunks/VERSION_ID/INDEX-DIGESTHEX` in one
+//! S3 backend: chunks as objects `chunks/VERSION_ID/NAME` in one
 //! bucket, through the `object_store` crate, with path-style addressing so
 //! that MinIO and Garage work as well as AWS.
 //!
@@ -21,7 +21,7 @@ use object_store::{
 };
 use uuid::Uuid;
 
-use super::{ChunkDigest, ReadOutcome, StoreError, StoreResult, chunk_name};
+use super::{ChunkDigest, ReadOutcome, StoreError, StoreResult, StoredChunk, new_chunk_name};
 use crate::config::Config;
 
 /// Maximum time a request keeps retrying a failing store operation.
@@ -143,8 +143,8 @@ impl S3Chunks {
         Ok(response.status())
     }
 
-    fn chunk_key(version_id: Uuid, index: u32, digest: &[u8]) -> Path {
-        Path::from(format!("chunks/{version_id}/{}", chunk_name(index, digest)))
+    fn chunk_key(version_id: Uuid, name: &str) -> Path {
+        Path::from(format!("chunks/{version_id}/{name}"))
     }
 
     pub(super) async fn write(
@@ -152,28 +152,29 @@ impl S3Chunks {
         version_id: Uuid,
         index: u32,
         bytes: Bytes,
-    ) -> StoreResult<ChunkDigest> {
+    ) -> StoreResult<StoredChunk> {
         let to_hash = bytes.clone();
         let digest = tokio::task::spawn_blocking(move || ChunkDigest::of(&to_hash))
             .await
             .map_err(|error| StoreError::new("write", error))?;
+        let name = new_chunk_name(index);
         self.store
             .put(
-                &Self::chunk_key(version_id, index, &digest.bytes),
+                &Self::chunk_key(version_id, &name),
                 PutPayload::from_bytes(bytes),
             )
             .await
             .map_err(|error| StoreError::new("write", error))?;
-        Ok(digest)
+        Ok(StoredChunk { name, digest })
     }
 
     pub(super) async fn read(
         &self,
         version_id: Uuid,
-        index: u32,
+        name: &str,
         digest: &ChunkDigest,
     ) -> StoreResult<ReadOutcome> {
-        let key = Self::chunk_key(version_id, index, &digest.bytes);
+        let key = Self::chunk_key(version_id, name);
         let fetched = match self.store.get(&key).await {
             Ok(result) => result.bytes().await,
             Err(error) => Err(error),
@@ -192,15 +193,15 @@ impl S3Chunks {
     pub(super) async fn make_durable(
         &self,
         version_id: Uuid,
-        chunks: &[(u32, u64, Vec<u8>)],
+        chunks: &[(u32, u64, String)],
     ) -> StoreResult<Vec<u32>> {
         // Owned futures: a stream of futures borrowing `self` is not Send
         // for every lifetime, as axum's handlers need.
         let checks: Vec<_> = chunks
             .iter()
-            .map(|(index, size, digest)| {
+            .map(|(index, size, name)| {
                 let (store, index, size) = (Arc::clone(&self.store), *index, *size);
-                let key = Self::chunk_key(version_id, index, digest);
+                let key = Self::chunk_key(version_id, name);
                 async move {
                     match store.head(&key).await {
                         Ok(meta) if meta.size == size => Ok(None),
@@ -219,17 +220,8 @@ impl S3Chunks {
         Ok(lost)
     }
 
-    pub(super) async fn remove(
-        &self,
-        version_id: Uuid,
-        index: u32,
-        digest: &[u8],
-    ) -> StoreResult<()> {
-        match self
-            .store
-            .delete(&Self::chunk_key(version_id, index, digest))
-            .await
-        {
+    pub(super) async fn remove(&self, version_id: Uuid, name: &str) -> StoreResult<()> {
+        match self.store.delete(&Self::chunk_key(version_id, name)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(error) => Err(StoreError::new("delete", error)),
         }

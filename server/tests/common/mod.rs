@@ -458,7 +458,7 @@ impl TestServer {
         object_store::path::Path::from(format!("chunks/{version_id}"))
     }
 
-    /// Names of the stored chunks of a version (`INDEX-DIGESTHEX`).
+    /// Names of the stored chunks of a version (`INDEX-...`).
     pub async fn stored_chunks(&self, version_id: Uuid) -> Vec<String> {
         use futures::TryStreamExt as _;
         use object_store::ObjectStore as _;
@@ -533,11 +533,10 @@ impl TestServer {
         bytes.unwrap().to_vec()
     }
 
-    /// Moves a stored chunk to the name `INDEX-DIGESTHEX`, as a server that
-    /// named it after another digest would have stored it.
-    pub async fn rename_chunk(&self, version_id: Uuid, index: u32, digest: &[u8]) {
+    /// Moves a stored chunk to another name in its version, as a server
+    /// that named chunks otherwise would have stored it.
+    pub async fn rename_chunk(&self, version_id: Uuid, index: u32, name: &str) {
         use object_store::ObjectStoreExt as _;
-        let name = format!("{index}-{}", hex::encode(digest));
         if self.config.s3_bucket.is_none() {
             let from = chunk_file(&self.data_dir, version_id, index);
             std::fs::rename(&from, from.with_file_name(name)).unwrap();
@@ -547,7 +546,7 @@ impl TestServer {
         let names = self.stored_chunks(version_id).await;
         let old = self.chunk_key(&names, version_id, index);
         let store = bucket(&self.config);
-        let new = Self::version_prefix(version_id).clone().join(name.as_str());
+        let new = Self::version_prefix(version_id).clone().join(name);
         store.put(&new, bytes.into()).await.unwrap();
         store.delete(&old).await.unwrap();
     }
