@@ -10,6 +10,12 @@
 # peak resident memory, read from getrusage of the child process. Wall times
 # include about 20 ms of Python start-up per command. Needs `rclone` (Debian
 # package rclone) and python3.
+#
+# Every measured command starts after `sync`, so none pays for writing back
+# what the one before left in the page cache. `cp` returns once the copy is
+# in the page cache, while an upload returns once the server flushed it to
+# disk. The script therefore also times `cp` followed by `sync` of the copy,
+# for reference. The target is against plain `cp`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -78,29 +84,37 @@ export RCLONE_CONFIG_BENCHCRYPT_REMOTE="benchlocal:$work/rclone-store"
 RCLONE_CONFIG_BENCHCRYPT_PASSWORD=$(rclone obscure 'bench password')
 export RCLONE_CONFIG_BENCHCRYPT_PASSWORD
 
-declare -a cp_times upload_times download_times rclone_times
+declare -a cp_times cp_sync_times upload_times download_times rclone_times
 upload_rss=0
 download_rss=0
 for run in $(seq 1 "$runs"); do
     rm -f "$work/copy.bin"
+    sync
     cp_times+=("$(measure cp "$work/input.bin" "$work/copy.bin" | cut -d' ' -f1)")
+    rm -f "$work/copy.bin"
+    sync
+    cp_sync_times+=("$(measure sh -c 'cp "$1" "$2" && sync "$2"' sh "$work/input.bin" "$work/copy.bin" | cut -d' ' -f1)")
 
     "$bin/gauzian" mkdir "/run$run" >/dev/null
+    sync
     read -r seconds rss < <(measure "$bin/gauzian" -q upload "$work/input.bin" "/run$run")
     upload_times+=("$seconds")
     upload_rss=$(( rss > upload_rss ? rss : upload_rss ))
 
     rm -f "$work/output.bin"
+    sync
     read -r seconds rss < <(measure "$bin/gauzian" -q download "/run$run/input.bin" "$work/output.bin")
     download_times+=("$seconds")
     download_rss=$(( rss > download_rss ? rss : download_rss ))
     [ "$(sha256sum "$work/output.bin" | cut -d' ' -f1)" = "$source_digest" ] || { echo "download differs from the source" >&2; exit 1; }
 
     rm -rf "$work/rclone-store"
+    sync
     rclone_times+=("$(measure rclone copy "$work/input.bin" "benchcrypt:run$run" | cut -d' ' -f1)")
 done
 
 cp_s=$(printf '%s\n' "${cp_times[@]}" | median)
+cp_sync_s=$(printf '%s\n' "${cp_sync_times[@]}" | median)
 upload_s=$(printf '%s\n' "${upload_times[@]}" | median)
 download_s=$(printf '%s\n' "${download_times[@]}" | median)
 rclone_s=$(printf '%s\n' "${rclone_times[@]}" | median)
@@ -118,6 +132,7 @@ cmp -s "$work/big.bin" "$work/big-out.bin" || { echo "large download differs fro
 machine="$(nproc) vCPU, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB RAM"
 verdict() { if [ "$(python3 -c "print($1 >= $2)")" = True ]; then echo "met"; else echo "short"; fi; }
 upload_vs_cp=$(ratio "$upload_s" "$cp_s")
+upload_vs_cp_sync=$(ratio "$upload_s" "$cp_sync_s")
 upload_vs_rclone=$(ratio "$upload_s" "$rclone_s")
 download_vs_cp=$(ratio "$download_s" "$cp_s")
 
@@ -128,12 +143,14 @@ cat > "$section" <<MD
 
 Command: \`scripts/bench-cli.sh $size_mib $rss_size_mib\`, $(date -u +%Y-%m-%d), $machine.
 Server with embedded storage on loopback, same disk. Median of $runs runs of a
-$size_mib MiB file of random bytes. The machine is shared and noisy, so compare
-the ratios, which come from one run, not the absolute figures.
+$size_mib MiB file of random bytes; every command starts after \`sync\`. The
+machine is shared and noisy, so compare the ratios, which come from one run,
+not the absolute figures.
 
 | operation | median time | throughput |
 | --- | --- | --- |
 | \`cp\` | ${cp_s} s | $(rate "$cp_s") MiB/s |
+| \`cp\`, then \`sync\` of the copy | ${cp_sync_s} s | $(rate "$cp_sync_s") MiB/s |
 | \`gauzian upload\` | ${upload_s} s | $(rate "$upload_s") MiB/s |
 | \`gauzian download\` | ${download_s} s | $(rate "$download_s") MiB/s |
 | \`rclone copy\` to a crypt remote on local disk | ${rclone_s} s | $(rate "$rclone_s") MiB/s |
@@ -142,6 +159,7 @@ the ratios, which come from one run, not the absolute figures.
 | --- | --- | --- |
 | upload at least 0.5× \`cp\` | ${upload_vs_cp}× | $(verdict "$upload_vs_cp" 0.5) |
 | upload at least 1× rclone crypt | ${upload_vs_rclone}× | $(verdict "$upload_vs_rclone" 1) |
+| upload against \`cp\` then \`sync\` (no target) | ${upload_vs_cp_sync}× | |
 | download against \`cp\` (no target) | ${download_vs_cp}× | |
 
 Peak resident memory of the \`gauzian\` process: ${upload_rss} KiB uploading and

@@ -458,8 +458,8 @@ fn seal_file(
     })
 }
 
-/// The reading side of [`seal_file`]: every block read goes to `to_hash`
-/// after it is sealed, and comes back through `free_blocks`.
+/// Reads and seals the file for [`seal_file`]. Every block read goes to
+/// `to_hash` after it is sealed, and comes back through `free_blocks`.
 fn read_and_seal(
     pending: &PendingUpload,
     mut encryptor: ChunkEncryptor,

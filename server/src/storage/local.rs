@@ -7,7 +7,7 @@
 //! A chunk write returns once the bytes are in the page cache, and starts a
 //! flush of the file in the background, off the request's path. Finalizing an
 //! upload calls [`LocalChunks::make_durable`], which flushes every chunk of
-//! the version and its directory before the file is reported stored; by then
+//! the version and its directory before the file is reported stored. By then
 //! most chunks are already on disk, so finalize waits for the last few only
 //! (see docs/benchmarks.md). This is why the local store is not
 //! `object_store`'s `LocalFileSystem`, which never calls `fsync`.
@@ -87,7 +87,7 @@ impl LocalChunks {
     /// flush at finalize has little left to do. Skipped when
     /// [`EARLY_FLUSHES`] are already running: finalize flushes every chunk
     /// anyway. A failed flush deletes the file, because Linux may report a
-    /// write-back error to one `fsync` only; finalize then finds the chunk
+    /// write-back error to one `fsync` only. Finalize then finds the chunk
     /// missing and the client sends it again.
     fn flush_early(&self, path: PathBuf) {
         let Ok(permit) = Arc::clone(&self.early_flushes).try_acquire_owned() else {
@@ -98,7 +98,7 @@ impl LocalChunks {
             let flushed = std::fs::File::open(&path).and_then(|file| file.sync_data());
             match flushed {
                 Err(error) if error.kind() != ErrorKind::NotFound => {
-                    tracing::warn!(path = %path.display(), %error, "flushing a chunk failed; it will be requested again");
+                    tracing::warn!(path = %path.display(), %error, "flushing a chunk failed, so it was deleted and will be requested again");
                     remove_quietly(&path);
                 }
                 _ => {}

@@ -11,8 +11,8 @@
 //! backend.
 //!
 //! The digest is BLAKE3, which runs about four times faster than SHA-256 on
-//! the machines measured in docs/benchmarks.md; hashing every received chunk
-//! was half of the server's CPU time in an upload. Chunks stored before the
+//! the machines measured in docs/benchmarks.md. Hashing every received chunk
+//! with SHA-256 was half of the server's CPU time in an upload. Chunks stored before the
 //! switch keep their SHA-256, and the database names each chunk's algorithm.
 //! The clients do not depend on either: they check every chunk's AES-GCM tag.
 
