@@ -12,6 +12,7 @@ use axum::routing::{post, put};
 use axum::{Json, Router, extract::DefaultBodyLimit};
 use gauzian_api::{ErrorBody, FinalizeUploadRequest, Node, StartUploadRequest, UploadStatus};
 use sqlx::Row as _;
+use std::collections::HashSet;
 use std::time::Instant;
 use uuid::Uuid;
 
@@ -515,6 +516,19 @@ async fn finalize(
     let node = access::stored_node_from_row(&row)?.node;
     tx.commit().await?;
     tracing::info!(%version_id, file_id = %upload.file_id, "upload finalized");
+
+    // The rows are final now: any other object of the version is garbage,
+    // including one that a late re-send is still writing.
+    let named: HashSet<String> = stored.into_iter().flatten().map(|(_, name)| name).collect();
+    match state.chunks.remove_unnamed(version_id, &named).await {
+        Ok(0) => {}
+        Ok(removed) => {
+            tracing::info!(%version_id, removed, "removed chunk objects that no row names")
+        }
+        Err(error) => {
+            tracing::warn!(%version_id, %error, "removing chunk objects that no row names failed; they are left behind")
+        }
+    }
     state.metrics.upload_finalized();
     Ok(Json(node))
 }

@@ -30,6 +30,7 @@ backend_tests!(
     corrupted_chunk_is_reported,
     chunks_stored_with_sha256_are_still_checked,
     concurrent_resends_keep_the_recorded_chunk,
+    finalize_removes_unnamed_objects,
     quota_rejects_large_upload,
     uploads_beyond_limit_get_503,
 );
@@ -930,6 +931,56 @@ async fn concurrent_resends_keep_the_recorded_chunk(backend: Backend) {
     assert_eq!(response.status(), StatusCode::OK);
     let served = response.bytes().await.unwrap().to_vec();
     assert!(served == first || served == second);
+}
+
+/// Objects of a version that no row names, left by a failed removal or a
+/// failed database update, are deleted when the upload is finalized.
+async fn finalize_removes_unnamed_objects(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let alice = server.user("alice@example.com").await;
+    let upload = start_upload(&server, &alice, alice.root, &[32, 32]).await;
+    for index in 0..2 {
+        let response = server
+            .put_bytes(
+                &chunk_path(upload.version_id, index),
+                &alice.token,
+                random_bytes(32),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    }
+    let recorded = server.stored_chunks(upload.version_id).await;
+    server
+        .plant_chunk(upload.version_id, "1-left-behind", random_bytes(32))
+        .await;
+    assert_eq!(server.stored_chunks(upload.version_id).await.len(), 3);
+
+    let response = server
+        .client
+        .post(server.url(&format!("/api/uploads/{}/finalize", upload.version_id)))
+        .bearer_auth(&alice.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let mut remaining = server.stored_chunks(upload.version_id).await;
+    remaining.sort();
+    let mut expected = recorded;
+    expected.sort();
+    assert_eq!(remaining, expected);
+    for index in 0..2 {
+        let response = server
+            .get(
+                &format!(
+                    "/api/files/{}/versions/{}/chunks/{index}",
+                    upload.file_id, upload.version_id
+                ),
+                Some(&alice.token),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
 }
 
 async fn quota_rejects_large_upload(backend: Backend) {

@@ -12,6 +12,7 @@
 //! (see docs/benchmarks.md). This is why the local store is not
 //! `object_store`'s `LocalFileSystem`, which never calls `fsync`.
 
+use std::collections::HashSet;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -174,6 +175,42 @@ impl LocalChunks {
             Err(error) if error.kind() != ErrorKind::NotFound => Err(error),
             _ => Ok(()),
         }
+    }
+
+    /// Deletes the files of a version's directory that `keep` does not name,
+    /// and returns how many it deleted.
+    pub async fn remove_unnamed(
+        &self,
+        version_id: Uuid,
+        keep: HashSet<String>,
+    ) -> std::io::Result<usize> {
+        let directory = self.version_dir(version_id);
+        tokio::task::spawn_blocking(move || {
+            let entries = match std::fs::read_dir(&directory) {
+                Ok(entries) => entries,
+                Err(error) if error.kind() == ErrorKind::NotFound => return Ok(0),
+                Err(error) => return Err(error),
+            };
+            let mut removed = 0;
+            for entry in entries {
+                let entry = entry?;
+                if entry
+                    .file_name()
+                    .to_str()
+                    .is_some_and(|name| keep.contains(name))
+                {
+                    continue;
+                }
+                match std::fs::remove_file(entry.path()) {
+                    Ok(()) => removed += 1,
+                    Err(error) if error.kind() == ErrorKind::NotFound => {}
+                    Err(error) => return Err(error),
+                }
+            }
+            Ok(removed)
+        })
+        .await
+        .map_err(std::io::Error::other)?
     }
 
     /// Deletes every chunk of a version; a missing directory is not an error.

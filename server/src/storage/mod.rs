@@ -19,6 +19,7 @@
 mod local;
 mod s3;
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -233,6 +234,23 @@ impl ChunkStore {
         }
     }
 
+    /// Deletes the objects of a version that `keep` does not name: a chunk
+    /// replaced by a re-send whose removal failed, or one written by a
+    /// request whose database update failed. Returns how many it deleted.
+    pub async fn remove_unnamed(
+        &self,
+        version_id: Uuid,
+        keep: &HashSet<String>,
+    ) -> StoreResult<usize> {
+        match self {
+            Self::Local(local) => local
+                .remove_unnamed(version_id, keep.clone())
+                .await
+                .map_err(|error| StoreError::new("delete", error)),
+            Self::S3(s3) => s3.remove_unnamed(version_id, keep).await,
+        }
+    }
+
     /// Deletes every chunk of a version; none is not an error.
     pub async fn remove_version(&self, version_id: Uuid) -> StoreResult<()> {
         match self {
@@ -257,7 +275,7 @@ impl ChunkStore {
 }
 
 /// Name of a chunk inside its version's directory or prefix.
-/// A new name for a write of chunk `index`.
+/// Returns a new name for a write of chunk `index`.
 fn new_chunk_name(index: u32) -> String {
     format!("{index}-{}", Uuid::new_v4().simple())
 }

@@ -7,6 +7,7 @@
 //! (connection refused, 5xx, timeouts) are retried with exponential backoff
 //! for at most [`RETRY_TIMEOUT`]; after that the request fails with 503.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -225,6 +226,32 @@ impl S3Chunks {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(error) => Err(StoreError::new("delete", error)),
         }
+    }
+
+    pub(super) async fn remove_unnamed(
+        &self,
+        version_id: Uuid,
+        keep: &HashSet<String>,
+    ) -> StoreResult<usize> {
+        let prefix = Path::from(format!("chunks/{version_id}"));
+        let unnamed: Vec<Path> = self
+            .store
+            .list(Some(&prefix))
+            .map_ok(|meta| meta.location)
+            .try_filter(|location| {
+                let named = location.filename().is_some_and(|name| keep.contains(name));
+                std::future::ready(!named)
+            })
+            .try_collect()
+            .await
+            .map_err(|error| StoreError::new("list", error))?;
+        let count = unnamed.len();
+        self.store
+            .delete_stream(futures::stream::iter(unnamed.into_iter().map(Ok)).boxed())
+            .try_for_each(|_| std::future::ready(Ok(())))
+            .await
+            .map_err(|error| StoreError::new("delete", error))?;
+        Ok(count)
     }
 
     pub(super) async fn remove_version(&self, version_id: Uuid) -> StoreResult<()> {

@@ -551,6 +551,20 @@ impl TestServer {
         store.delete(&old).await.unwrap();
     }
 
+    /// Stores an object under `name` in a version, as a chunk write whose
+    /// database update failed would have left it.
+    pub async fn plant_chunk(&self, version_id: Uuid, name: &str, bytes: Vec<u8>) {
+        use object_store::ObjectStoreExt as _;
+        if self.config.s3_bucket.is_none() {
+            let directory = self.data_dir.join("chunks").join(version_id.to_string());
+            std::fs::create_dir_all(&directory).unwrap();
+            std::fs::write(directory.join(name), bytes).unwrap();
+            return;
+        }
+        let key = Self::version_prefix(version_id).clone().join(name);
+        bucket(&self.config).put(&key, bytes.into()).await.unwrap();
+    }
+
     /// Opens a connection to the server's database, to put it in states
     /// that only an older server version could have written.
     pub async fn database(&self) -> sqlx::AnyConnection {
