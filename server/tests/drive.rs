@@ -144,13 +144,7 @@ async fn folder_create_and_fetch(backend: Backend) {
             vec![1, 2, 3],
         )
         .await;
-    let response = server
-        .client
-        .post(server.url(&format!("/api/uploads/{}/finalize", upload.version_id)))
-        .bearer_auth(&alice.token)
-        .send()
-        .await
-        .unwrap();
+    let response = server.finalize(upload.version_id, &alice.token).await;
     assert_eq!(response.status(), StatusCode::OK);
     let response = server
         .post_json(
@@ -487,13 +481,7 @@ async fn chunk_reupload_is_idempotent(backend: Backend) {
     let entries = server.stored_chunks(upload.version_id).await.len();
     assert_eq!(entries, 1, "the replaced chunk is deleted");
 
-    let response = server
-        .client
-        .post(server.url(&format!("/api/uploads/{}/finalize", upload.version_id)))
-        .bearer_auth(&alice.token)
-        .send()
-        .await
-        .unwrap();
+    let response = server.finalize(upload.version_id, &alice.token).await;
     assert_eq!(response.status(), StatusCode::OK);
     let bytes = server
         .get(
@@ -789,13 +777,7 @@ async fn corrupted_chunk_is_reported(backend: Backend) {
             )
             .await;
     }
-    let response = server
-        .client
-        .post(server.url(&format!("/api/uploads/{}/finalize", upload.version_id)))
-        .bearer_auth(&alice.token)
-        .send()
-        .await
-        .unwrap();
+    let response = server.finalize(upload.version_id, &alice.token).await;
     assert_eq!(response.status(), StatusCode::OK);
 
     server.alter_chunk(upload.version_id, 0).await;
@@ -841,13 +823,7 @@ async fn chunks_stored_with_sha256_are_still_checked(backend: Backend) {
             sealed.clone(),
         )
         .await;
-    let response = server
-        .client
-        .post(server.url(&format!("/api/uploads/{}/finalize", upload.version_id)))
-        .bearer_auth(&alice.token)
-        .send()
-        .await
-        .unwrap();
+    let response = server.finalize(upload.version_id, &alice.token).await;
     assert_eq!(response.status(), StatusCode::OK);
 
     let (digest, algorithm): (Vec<u8>, String) =
@@ -909,13 +885,7 @@ async fn concurrent_resends_keep_the_recorded_chunk(backend: Backend) {
             assert_eq!(response.status(), StatusCode::NO_CONTENT);
         }
     }
-    let response = server
-        .client
-        .post(server.url(&format!("/api/uploads/{}/finalize", upload.version_id)))
-        .bearer_auth(&alice.token)
-        .send()
-        .await
-        .unwrap();
+    let response = server.finalize(upload.version_id, &alice.token).await;
     assert_eq!(response.status(), StatusCode::OK);
 
     assert_eq!(server.stored_chunks(upload.version_id).await.len(), 1);
@@ -955,13 +925,7 @@ async fn finalize_removes_unnamed_objects(backend: Backend) {
         .await;
     assert_eq!(server.stored_chunks(upload.version_id).await.len(), 3);
 
-    let response = server
-        .client
-        .post(server.url(&format!("/api/uploads/{}/finalize", upload.version_id)))
-        .bearer_auth(&alice.token)
-        .send()
-        .await
-        .unwrap();
+    let response = server.finalize(upload.version_id, &alice.token).await;
     assert_eq!(response.status(), StatusCode::OK);
 
     let mut remaining = server.stored_chunks(upload.version_id).await;

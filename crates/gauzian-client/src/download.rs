@@ -252,10 +252,9 @@ fn check_manifest(entry: &Entry, manifest: &FileManifest) -> Result<Metadata> {
 /// file. Returns the file, the plaintext SHA-256 and its size; on any error
 /// the temporary file is dropped, which deletes it.
 ///
-/// Two helper threads keep the writer from waiting: one hashes each chunk's
-/// plaintext once it is written, and one flushes the file to disk every
-/// [`FLUSH_EVERY`] bytes, so the flush before the rename has little left to
-/// write (docs/benchmarks.md).
+/// Two helper threads keep the writer from waiting. One hashes each chunk's
+/// plaintext once it is written. The other flushes the file every
+/// [`FLUSH_EVERY`] bytes, so the flush before the rename has little left.
 fn write_chunks(
     remote_path: &str,
     mut temporary: NamedTempFile,

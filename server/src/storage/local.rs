@@ -86,8 +86,8 @@ impl LocalChunks {
 
     /// Starts writing a chunk file back to disk without waiting, so that the
     /// flush at finalize has little left to do. Skipped when
-    /// [`EARLY_FLUSHES`] are already running: finalize flushes every chunk
-    /// anyway. A failed flush deletes the file, because Linux may report a
+    /// [`EARLY_FLUSHES`] are already running, because finalize flushes every
+    /// chunk anyway. A failed flush deletes the file, because Linux may report a
     /// write-back error to one `fsync` only. Finalize then finds the chunk
     /// missing and the client sends it again.
     fn flush_early(&self, path: PathBuf) {

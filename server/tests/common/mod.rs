@@ -255,6 +255,16 @@ impl TestServer {
             .expect("request sent")
     }
 
+    /// Finalizes an upload without new metadata.
+    pub async fn finalize(&self, version_id: Uuid, token: &str) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/api/uploads/{version_id}/finalize")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
     /// Registers an account and logs it in.
     pub async fn user(&self, email: &str) -> TestUser {
         let registration = registration(email);
